@@ -1,0 +1,548 @@
+// Definitions for sxtp/sx/value.hpp.
+#ifndef SXTP_SX_IMPL_VALUE_HPP
+#define SXTP_SX_IMPL_VALUE_HPP
+
+#include <sxtp/sx/detail/char_class.hpp>
+#include <sxtp/sx/detail/write_atom.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <stdexcept>
+#include <vector>
+
+namespace sxtp::sx {
+
+constexpr std::string_view to_string(kind k) noexcept {
+    switch (k) {
+    case kind::nil: return "nil";
+    case kind::boolean: return "boolean";
+    case kind::integer: return "integer";
+    case kind::floating: return "float";
+    case kind::string: return "string";
+    case kind::symbol: return "symbol";
+    case kind::keyword: return "keyword";
+    case kind::list: return "list";
+    case kind::dict: return "dict";
+    }
+    return "?";
+}
+
+constexpr bool is_valid_symbol_name(std::string_view name) noexcept {
+    return !name.empty() && name[0] != ':' && detail::all_symbol_chars(name) &&
+           !detail::starts_like_number(name) && name != "true" && name != "false" && name != "nil";
+}
+
+constexpr bool is_valid_keyword_name(std::string_view name) noexcept {
+    return !name.empty() && detail::all_symbol_chars(name);
+}
+
+inline symbol::symbol(std::string name) : name_(std::move(name)) {
+    if (!is_valid_symbol_name(name_)) throw boost::system::system_error(error::invalid_name, name_);
+}
+
+inline keyword::keyword(std::string name) : name_(std::move(name)) {
+    if (!is_valid_keyword_name(name_)) throw boost::system::system_error(error::invalid_name, ':' + name_);
+}
+
+namespace detail {
+
+// A heap text: its size, then the bytes.
+struct text_block {
+    std::size_t size;
+    char* chars() noexcept { return reinterpret_cast<char*>(this + 1); }
+};
+
+// A list's or dict's storage: a header, then `capacity` value slots of which
+// `size` are constructed. A dict stores key, value, key, value… in canonical
+// key order. While a tree is being destroyed, `next_pending` links the blocks
+// still to free, so destruction needs neither recursion nor memory.
+struct items_block {
+    std::size_t size;
+    union {
+        std::size_t capacity;
+        items_block* next_pending;
+    };
+    value* items() noexcept { return std::launder(reinterpret_cast<value*>(this + 1)); }
+};
+static_assert(sizeof(items_block) % alignof(value) == 0);
+
+inline text_block* allocate_text(std::string_view s) {
+    auto* b = static_cast<text_block*>(::operator new(sizeof(text_block) + s.size()));
+    b->size = s.size();
+    std::memcpy(b->chars(), s.data(), s.size());
+    return b;
+}
+
+inline items_block* allocate_items(std::size_t capacity) {
+    if (capacity > (std::numeric_limits<std::size_t>::max() - sizeof(items_block)) / sizeof(value))
+        throw std::length_error("sx::value: container too large");
+    auto* b = static_cast<items_block*>(::operator new(sizeof(items_block) + capacity * sizeof(value)));
+    b->size = 0;
+    b->capacity = capacity;
+    return b;
+}
+
+// Privileged access for the reader and the tree algorithms below.
+struct value_access {
+    static items_block* block(const value& v) noexcept { return v.s_.wide.items; }
+    static bool heap_text(const value& v) noexcept { return v.s_.small.size == value::heap_marker; }
+    static text_block* text(const value& v) noexcept { return v.s_.wide.text; }
+
+    static value container(kind k, items_block* b) noexcept {
+        value v;
+        v.s_.wide.k = k;
+        v.s_.wide.items = b;
+        return v;
+    }
+    // Takes the block out of `v`, leaving an empty container of the same kind.
+    static items_block* steal_block(value& v) noexcept {
+        items_block* b = v.s_.wide.items;
+        v.s_.wide.items = nullptr;
+        return b;
+    }
+    static value text_value(kind k, std::string_view s) { return value(k, s); }
+
+    // Frees every block reachable from `root`, without recursion or allocation.
+    static void destroy_tree(items_block* root) noexcept {
+        root->next_pending = nullptr;
+        while (root) {
+            items_block* next = root->next_pending;
+            value* it = root->items();
+            for (std::size_t i = 0, n = root->size; i < n; ++i) {
+                value& v = it[i];
+                if (v.is_container()) {
+                    if (items_block* c = v.s_.wide.items) {
+                        c->next_pending = next;
+                        next = c;
+                    }
+                } else if ((v.is_string() || v.is_symbol() || v.is_keyword()) && heap_text(v)) {
+                    ::operator delete(v.s_.wide.text);
+                }
+            }
+            ::operator delete(root);
+            root = next;
+        }
+    }
+
+    // Copies an atom, or a container without its items.
+    static value copy_shallow(const value& src) {
+        value out;
+        if (src.is_container()) {
+            out.s_.wide.k = src.type();
+        } else if ((src.is_string() || src.is_symbol() || src.is_keyword()) && heap_text(src)) {
+            out.s_ = src.s_;
+            out.s_.wide.text = allocate_text(src.text());
+        } else {
+            out.s_ = src.s_;
+        }
+        return out;
+    }
+
+    // Deep copy with an explicit work list instead of recursion.
+    static value deep_copy(const value& src) {
+        value root = copy_shallow(src);
+        if (!src.is_container() || !block(src)) return root;
+        std::vector<std::pair<items_block*, items_block*>> work;  // (from, to)
+        auto start = [&](const value& from, value& to) {
+            items_block* fb = block(from);
+            items_block* tb = allocate_items(fb->size);
+            to.s_.wide.items = tb;
+            work.emplace_back(fb, tb);
+        };
+        start(src, root);
+        while (!work.empty()) {
+            auto [fb, tb] = work.back();
+            work.pop_back();
+            value* from = fb->items();
+            value* to = tb->items();
+            for (std::size_t i = 0; i < fb->size; ++i) {
+                ::new (static_cast<void*>(to + i)) value(copy_shallow(from[i]));
+                tb->size = i + 1;  // the copy so far stays destructible if an allocation throws
+                if (from[i].is_container() && block(from[i])) start(from[i], to[i]);
+            }
+        }
+        return root;
+    }
+
+    static bool atoms_equal(const value& a, const value& b) noexcept {
+        switch (a.type()) {
+        case kind::nil: return true;
+        case kind::boolean: return a.s_.wide.b == b.s_.wide.b;
+        case kind::integer: return a.s_.wide.i == b.s_.wide.i;
+        case kind::floating: return std::bit_cast<std::uint64_t>(a.s_.wide.f) == std::bit_cast<std::uint64_t>(b.s_.wide.f);
+        case kind::symbol:
+        case kind::keyword:
+            if (!heap_text(a) && !heap_text(b)) return std::memcmp(&a.s_, &b.s_, sizeof a.s_) == 0;
+            return a.text() == b.text();
+        case kind::string: return a.text() == b.text();
+        default: return false;
+        }
+    }
+
+    static bool equal(const value& a, const value& b) {
+        if (a.type() != b.type()) return false;
+        if (!a.is_container()) return atoms_equal(a, b);
+        std::vector<std::pair<const value*, const value*>> work;  // pairs of containers to compare
+        work.emplace_back(&a, &b);
+        while (!work.empty()) {
+            auto [x, y] = work.back();
+            work.pop_back();
+            items_block* bx = block(*x);
+            items_block* by = block(*y);
+            const std::size_t nx = bx ? bx->size : 0, ny = by ? by->size : 0;
+            if (nx != ny) return false;
+            for (std::size_t i = 0; i < nx; ++i) {
+                const value& u = bx->items()[i];
+                const value& w = by->items()[i];
+                if (u.type() != w.type()) return false;
+                if (u.is_container()) work.emplace_back(&u, &w);
+                else if (!atoms_equal(u, w)) return false;
+            }
+        }
+        return true;
+    }
+
+    // First byte of an atom's canonical text (for keyword lookups in mixed dicts).
+    static char first_canonical_char(const value& v) noexcept {
+        switch (v.type()) {
+        case kind::nil: return 'n';
+        case kind::boolean: return v.s_.wide.b ? 't' : 'f';
+        case kind::integer: return v.s_.wide.i < 0 ? '-' : static_cast<char>('0' + 0);  // any digit sorts alike against ':'
+        case kind::floating: return std::signbit(v.s_.wide.f) ? '-' : '0';
+        case kind::string: return '"';
+        case kind::keyword: return ':';
+        case kind::symbol: return v.text()[0];
+        default: return '\0';
+        }
+    }
+};
+
+// Text of an atom for key ordering; non-finite floats get a stable stand-in.
+inline std::string canonical_key_text(const value& v) {
+    std::string s;
+    if (write_atom(s, v) != error{}) s = v.is_float() ? "~nonfinite" : "";
+    return s;
+}
+
+} // namespace detail
+
+// -- construction --------------------------------------------------------------
+
+template <class B>
+    requires std::same_as<B, bool>
+value::value(B b) noexcept : s_{} {
+    s_.wide.k = kind::boolean;
+    s_.wide.b = b;
+}
+
+template <std::integral I>
+    requires(!std::same_as<I, bool> && !std::same_as<I, char> && !std::same_as<I, char8_t>)
+value::value(I i) : s_{} {
+    if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
+        if (i > static_cast<std::make_unsigned_t<std::int64_t>>(std::numeric_limits<std::int64_t>::max()))
+            throw boost::system::system_error(error::integer_out_of_range);
+    }
+    s_.wide.k = kind::integer;
+    s_.wide.i = static_cast<std::int64_t>(i);
+}
+
+template <std::floating_point F>
+value::value(F f) noexcept : s_{} {
+    s_.wide.k = kind::floating;
+    s_.wide.f = static_cast<double>(f);
+}
+
+inline value::value(kind k, std::string_view text) : s_{} {
+    if (text.size() <= small_capacity) {
+        s_.small.k = k;
+        s_.small.size = static_cast<std::uint8_t>(text.size());
+        if (!text.empty()) std::memcpy(s_.small.data, text.data(), text.size());
+    } else {
+        s_.wide.k = k;
+        s_.wide.marker = heap_marker;
+        s_.wide.text = detail::allocate_text(text);
+    }
+}
+
+inline value::value(std::string_view s) : value(kind::string, s) {}
+inline value::value(const symbol& s) : value(kind::symbol, s.name()) {}
+inline value::value(const keyword& k) : value(kind::keyword, k.name()) {}
+
+inline value::value(const value& other) : value(detail::value_access::deep_copy(other)) {}
+
+inline value::value(value&& other) noexcept : s_(other.s_) { other.s_ = storage{}; }
+
+inline value& value::operator=(const value& other) {
+    if (this != &other) *this = value(other);
+    return *this;
+}
+
+inline value& value::operator=(value&& other) noexcept {
+    if (this != &other) {
+        release();
+        s_ = other.s_;
+        other.s_ = storage{};
+    }
+    return *this;
+}
+
+inline value::~value() { release(); }
+
+inline void value::release() noexcept {
+    switch (type()) {
+    case kind::string:
+    case kind::symbol:
+    case kind::keyword:
+        if (s_.small.size == heap_marker) ::operator delete(s_.wide.text);
+        break;
+    case kind::list:
+    case kind::dict:
+        if (s_.wide.items) detail::value_access::destroy_tree(s_.wide.items);
+        break;
+    default: break;
+    }
+    s_ = storage{};
+}
+
+inline value value::make_symbol(std::string_view name) {
+    if (!is_valid_symbol_name(name)) throw boost::system::system_error(error::invalid_name, std::string(name));
+    return value(kind::symbol, name);
+}
+inline value value::make_keyword(std::string_view name) {
+    if (!is_valid_keyword_name(name)) throw boost::system::system_error(error::invalid_name, ':' + std::string(name));
+    return value(kind::keyword, name);
+}
+inline value value::make_symbol_unchecked(std::string_view name) { return value(kind::symbol, name); }
+inline value value::make_keyword_unchecked(std::string_view name) { return value(kind::keyword, name); }
+
+inline value value::make_list(std::size_t capacity) {
+    return detail::value_access::container(kind::list, capacity ? detail::allocate_items(capacity) : nullptr);
+}
+inline value value::make_dict(std::size_t capacity) {
+    return detail::value_access::container(kind::dict, capacity ? detail::allocate_items(2 * capacity) : nullptr);
+}
+
+template <class... Items>
+value value::list(Items&&... items) {
+    value v = make_list(sizeof...(Items));
+    (v.push_back(value(std::forward<Items>(items))), ...);
+    return v;
+}
+
+template <class... KeysAndValues>
+value value::dict(KeysAndValues&&... kvs) {
+    static_assert(sizeof...(KeysAndValues) % 2 == 0, "sx::value::dict(k1, v1, k2, v2, ...) needs an even number of arguments");
+    value d = make_dict(sizeof...(KeysAndValues) / 2);
+    value flat[] = {value(), value(std::forward<KeysAndValues>(kvs))...};
+    for (std::size_t i = 1; i + 1 < std::size(flat); i += 2)
+        if (!d.insert(std::move(flat[i]), std::move(flat[i + 1])).second)
+            throw boost::system::system_error(error::duplicate_key);
+    return d;
+}
+
+// -- access --------------------------------------------------------------------
+
+namespace detail {
+[[noreturn]] inline void throw_wrong_kind(kind expected, kind got) {
+    throw boost::system::system_error(error::wrong_kind,
+                                      "expected " + std::string(to_string(expected)) + ", got " + std::string(to_string(got)));
+}
+} // namespace detail
+
+inline void value::require(kind k) const {
+    if (type() != k) [[unlikely]]
+        detail::throw_wrong_kind(k, type());
+}
+
+inline bool value::is_symbol(std::string_view n) const noexcept { return is_symbol() && text() == n; }
+inline bool value::is_keyword(std::string_view n) const noexcept { return is_keyword() && text() == n; }
+
+inline bool value::as_bool() const { require(kind::boolean); return s_.wide.b; }
+inline std::int64_t value::as_int() const { require(kind::integer); return s_.wide.i; }
+inline double value::as_float() const { require(kind::floating); return s_.wide.f; }
+inline std::string_view value::as_string() const { require(kind::string); return text(); }
+
+inline std::string_view value::name() const {
+    if (!is_symbol() && !is_keyword())
+        throw boost::system::system_error(error::wrong_kind, "expected symbol or keyword, got " + std::string(to_string(type())));
+    return text();
+}
+
+inline std::string_view value::text() const noexcept {
+    switch (type()) {
+    case kind::string:
+    case kind::symbol:
+    case kind::keyword:
+        if (s_.small.size == heap_marker) return {s_.wide.text->chars(), s_.wide.text->size};
+        return {s_.small.data, s_.small.size};
+    default: return {};
+    }
+}
+
+inline std::size_t value::size() const noexcept {
+    if (!is_container() || !block()) return 0;
+    return is_list() ? block()->size : block()->size / 2;
+}
+
+inline std::span<value> value::items() {
+    require(kind::list);
+    return block() ? std::span<value>(block()->items(), block()->size) : std::span<value>();
+}
+inline std::span<const value> value::items() const {
+    require(kind::list);
+    return block() ? std::span<const value>(block()->items(), block()->size) : std::span<const value>();
+}
+
+inline void value::grow(std::size_t min_values) {
+    detail::items_block* old = block();
+    const std::size_t old_cap = old ? old->capacity : 0;
+    if (min_values <= old_cap) return;
+    const std::size_t cap = std::max(min_values, old_cap * 2);
+    detail::items_block* b = detail::allocate_items(cap);
+    if (old) {
+        value* from = old->items();
+        value* to = b->items();
+        for (std::size_t i = 0; i < old->size; ++i) ::new (static_cast<void*>(to + i)) value(std::move(from[i]));
+        b->size = old->size;
+        ::operator delete(old);  // its items were moved out and hold nothing
+    }
+    s_.wide.items = b;
+}
+
+inline void value::reserve(std::size_t n) {
+    if (is_list()) grow(n);
+    else if (is_dict()) grow(2 * n);
+    else require(kind::list);
+}
+
+inline value& value::push_back(value item) {
+    require(kind::list);
+    const std::size_t n = block() ? block()->size : 0;
+    if (!block() || n == block()->capacity) grow(std::max<std::size_t>(4, n + 1));
+    value* slot = ::new (static_cast<void*>(block()->items() + n)) value(std::move(item));
+    ++block()->size;
+    return *slot;
+}
+
+inline entry_range<value> value::entries() {
+    require(kind::dict);
+    return block() ? entry_range<value>(block()->items(), block()->size / 2) : entry_range<value>(nullptr, 0);
+}
+inline entry_range<const value> value::entries() const {
+    require(kind::dict);
+    return block() ? entry_range<const value>(block()->items(), block()->size / 2) : entry_range<const value>(nullptr, 0);
+}
+
+inline int compare_keys(const value& a, const value& b) {
+    if (a.type() == b.type() && (a.is_keyword() || a.is_symbol())) {
+        const int c = a.text().compare(b.text());
+        return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    const int c = detail::canonical_key_text(a).compare(detail::canonical_key_text(b));
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// Index (in entries) of the first key not less than `key`.
+inline std::size_t value::dict_lower_bound(const value& key, bool& found) const {
+    found = false;
+    if (!block()) return 0;
+    const value* it = block()->items();
+    std::size_t lo = 0, hi = block()->size / 2;
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        const int c = compare_keys(it[2 * mid], key);
+        if (c < 0) lo = mid + 1;
+        else if (c > 0) hi = mid;
+        else { found = true; return mid; }
+    }
+    return lo;
+}
+
+inline const value* value::find(std::string_view keyword_name) const noexcept {
+    if (!is_dict() || !block()) return nullptr;
+    const value* it = block()->items();
+    std::size_t lo = 0, hi = block()->size / 2;
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        const value& k = it[2 * mid];
+        int c;
+        if (k.is_keyword()) c = k.text().compare(keyword_name);
+        else c = static_cast<unsigned char>(detail::value_access::first_canonical_char(k)) < static_cast<unsigned char>(':') ? -1 : 1;
+        if (c < 0) lo = mid + 1;
+        else if (c > 0) hi = mid;
+        else return &it[2 * mid + 1];
+    }
+    return nullptr;
+}
+inline value* value::find(std::string_view keyword_name) noexcept {
+    return const_cast<value*>(std::as_const(*this).find(keyword_name));
+}
+
+inline const value* value::find(const value& key) const noexcept {
+    if (!is_dict() || !key.is_atom()) return nullptr;
+    try {
+        bool found = false;
+        const std::size_t i = dict_lower_bound(key, found);
+        return found ? &block()->items()[2 * i + 1] : nullptr;
+    } catch (...) {  // key text could not be formed (allocation failure)
+        return nullptr;
+    }
+}
+
+inline const value& value::at(std::string_view keyword_name) const {
+    if (const value* v = find(keyword_name)) return *v;
+    throw std::out_of_range("sx::value::at: no key :" + std::string(keyword_name));
+}
+
+inline std::pair<value*, bool> value::insert(value key, value val) {
+    require(kind::dict);
+    if (!key.is_atom()) throw boost::system::system_error(error::invalid_dict_key);
+    bool found = false;
+    const std::size_t i = dict_lower_bound(key, found);
+    if (found) return {&block()->items()[2 * i + 1], false};
+    const std::size_t n = block() ? block()->size : 0;
+    if (!block() || n + 2 > block()->capacity) grow(std::max<std::size_t>(8, n + 2));
+    value* it = block()->items();
+    // Open a two-slot gap at 2*i by moving the tail up.
+    for (std::size_t j = n; j > 2 * i; --j) {
+        ::new (static_cast<void*>(it + j + 1)) value(std::move(it[j - 1]));
+        it[j - 1].~value();
+    }
+    ::new (static_cast<void*>(it + 2 * i)) value(std::move(key));
+    ::new (static_cast<void*>(it + 2 * i + 1)) value(std::move(val));
+    block()->size = n + 2;
+    return {&it[2 * i + 1], true};
+}
+
+inline value& value::insert_or_assign(value key, value val) {
+    require(kind::dict);
+    if (!key.is_atom()) throw boost::system::system_error(error::invalid_dict_key);
+    bool found = false;
+    const std::size_t i = dict_lower_bound(key, found);
+    if (found) return block()->items()[2 * i + 1] = std::move(val);
+    return *insert(std::move(key), std::move(val)).first;
+}
+
+inline bool value::erase(const value& key) {
+    require(kind::dict);
+    if (!key.is_atom()) return false;
+    bool found = false;
+    const std::size_t i = dict_lower_bound(key, found);
+    if (!found) return false;
+    value* it = block()->items();
+    const std::size_t n = block()->size;
+    for (std::size_t j = 2 * i; j + 2 < n; ++j) it[j] = std::move(it[j + 2]);
+    it[n - 1].~value();
+    it[n - 2].~value();
+    block()->size = n - 2;
+    return true;
+}
+
+inline bool operator==(const value& a, const value& b) { return detail::value_access::equal(a, b); }
+
+} // namespace sxtp::sx
+
+#endif

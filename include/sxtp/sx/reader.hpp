@@ -1,0 +1,88 @@
+// sxtp/sx/reader.hpp — reading SX text (SPEC §1).
+#ifndef SXTP_SX_READER_HPP
+#define SXTP_SX_READER_HPP
+
+#include <sxtp/sx/error.hpp>
+#include <sxtp/sx/value.hpp>
+
+#include <boost/system/result.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sxtp::sx {
+
+/// Limits applied while reading. Memory use is bounded by the input: at most
+/// about 24 bytes of values per input byte, plus the input itself.
+struct read_options {
+    /// Deepest nesting of lists, dicts and quotes; deeper input fails with
+    /// error::depth_exceeded. The reader's stack use does not depend on it.
+    std::size_t max_depth = 256;
+};
+
+template <class T>
+using read_result = boost::system::result<T, read_error>;
+
+/// A reusable SX reader. Keeping one per thread (or per connection) reuses
+/// its work stacks across reads.
+///
+/// Thread safety: one reader must not be used by two threads at once.
+class reader {
+public:
+    explicit reader(read_options options = {}) : options_(options) {}
+
+    /// Reads exactly one value; whitespace and comments may surround it.
+    /// Errors: empty input, a second value (error::trailing_data), and every
+    /// syntax error of SPEC §1, each with its position.
+    read_result<value> read(std::string_view text);
+
+    /// Reads a document of any number (zero included) of top-level forms.
+    read_result<std::vector<value>> read_all(std::string_view text);
+
+    const read_options& options() const noexcept { return options_; }
+
+private:
+    struct frame {
+        enum class type : unsigned char { list, dict, quote } k;
+        std::size_t base;    // index in stack_ of its first item
+        std::size_t offset;  // offset of its opening byte
+    };
+    enum class mode { one, all };
+
+    error parse(std::string_view text, mode m, std::vector<value>& out);
+    error read_string(const char*& p);
+    error read_token(const char*& p);
+    error read_number(std::string_view token);
+    error push(value v, const char* at);
+    error close_container(const char*& p, frame::type closing);
+    error finish_value(std::vector<value>& out, mode m, bool& have_top);
+    error build_dict(const frame& f);
+    read_error make_error(std::string_view text, error e) const;
+
+    read_options options_;
+    std::vector<value> stack_;          // finished items waiting for their container
+    std::vector<std::size_t> offsets_;  // start offset of each item in stack_
+    std::vector<frame> frames_;
+    std::string scratch_;               // decoded text of strings with escapes
+    std::vector<std::size_t> order_;    // dict entry order while sorting keys
+    const char* begin_ = nullptr;
+    const char* end_ = nullptr;
+    const char* error_at_ = nullptr;
+};
+
+/// Reads exactly one value; throws `read_exception` on error.
+value read(std::string_view text, const read_options& options = {});
+/// Reads exactly one value; returns the error with its position.
+read_result<value> try_read(std::string_view text, const read_options& options = {});
+/// Reads every top-level form; throws `read_exception` on error.
+std::vector<value> read_all(std::string_view text, const read_options& options = {});
+/// Reads every top-level form; returns the error with its position.
+read_result<std::vector<value>> try_read_all(std::string_view text, const read_options& options = {});
+
+} // namespace sxtp::sx
+
+#include <sxtp/sx/impl/reader.hpp>
+
+#endif

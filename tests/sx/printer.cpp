@@ -1,0 +1,116 @@
+// Tests for include/sxtp/sx/printer.hpp.
+#include <sxtp/sx/printer.hpp>
+#include <sxtp/sx/reader.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+using namespace sxtp::sx;
+using namespace std::string_literals;
+
+TEST_CASE("printer: floats are written as ECMAScript Number::toString and plus .0") {
+    const std::pair<double, const char*> cases[] = {
+        {0.0, "0.0"},
+        {-0.0, "-0.0"},
+        {1.5, "1.5"},
+        {-1.5, "-1.5"},
+        {6000.0, "6000.0"},
+        {0.1, "0.1"},
+        {0.1 + 0.2, "0.30000000000000004"},
+        {123.456, "123.456"},
+        {1e20, "100000000000000000000.0"},
+        {1e21, "1e+21"},
+        {1.5e21, "1.5e+21"},
+        {123456789012345680000.0, "123456789012345680000.0"},
+        {1e-6, "0.000001"},
+        {1.5e-6, "0.0000015"},
+        {1e-7, "1e-7"},
+        {1.25e-7, "1.25e-7"},
+        {9007199254740992.0, "9007199254740992.0"},
+        {std::numeric_limits<double>::max(), "1.7976931348623157e+308"},
+        {std::numeric_limits<double>::denorm_min(), "5e-324"},
+        {std::numeric_limits<double>::min(), "2.2250738585072014e-308"},
+        {-1e-7, "-1e-7"},
+        {100.0, "100.0"},
+        {0.5, "0.5"},
+    };
+    for (const auto& [d, text] : cases) {
+        INFO("value " << d);
+        CHECK(canonical(value(d)) == text);
+        CHECK(read(text).as_float() == d);
+    }
+}
+
+TEST_CASE("printer: NaN and infinities cannot be encoded") {
+    for (double d : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
+        const value v = value::list(1, value::dict("x"_kw, d));
+        CHECK_THROWS_AS(canonical(v), boost::system::system_error);
+        const auto r = try_canonical(v);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error() == error::non_finite_float);
+        CHECK_THROWS_AS(pretty(v), boost::system::system_error);
+    }
+}
+
+TEST_CASE("printer: strings escape only quote and backslash and control characters") {
+    CHECK(canonical(value("a\"b\\c\nd\te\rf")) == R"("a\"b\\c\nd\te\rf")");
+    CHECK(canonical(value("\x01\x1f")) == R"("\u0001\u001f")");
+    CHECK(canonical(value("del\x7f")) == R"("del\u007f")");
+    CHECK(canonical(value("c1\xC2\x85")) == R"("c1\u0085")");  // U+0085 NEL is a control character
+    CHECK(canonical(value("\xC2\xA0nbsp")) == "\"\xC2\xA0nbsp\"");  // U+00A0 is not
+    CHECK(canonical(value("caf\xC3\xA9 \xF0\x9F\x98\x80 /")) == "\"caf\xC3\xA9 \xF0\x9F\x98\x80 /\"");
+    CHECK(canonical(value(std::string(1, '\0'))) == R"("\u0000")");
+}
+
+TEST_CASE("printer: strings that are not UTF-8 cannot be encoded") {
+    const auto r = try_canonical(value("bad \xFF byte"));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == error::invalid_utf8);
+    CHECK(try_canonical(value("\xE2\x80")).error() == error::invalid_utf8);
+}
+
+TEST_CASE("printer: canonical layout of containers") {
+    CHECK(canonical(value::list()) == "()");
+    CHECK(canonical(value::make_dict()) == "{}");
+    CHECK(canonical(value::list(1, value::list(), "s", value::list(nullptr, true))) == "(1 () \"s\" (nil true))");
+    CHECK(canonical(read("(  a\n\t(b  c ) { :z 1\n :y 2 } )")) == "(a (b c) {:y 2 :z 1})");
+    CHECK(canonical(value::make_keyword("k")) == ":k");
+    CHECK(canonical(value(-42)) == "-42");
+}
+
+TEST_CASE("printer: write_canonical appends to any sink") {
+    std::string out = "prefix ";
+    REQUIRE(write_canonical(out, value::list(1, 2)) == error{});
+    CHECK(out == "prefix (1 2)");
+}
+
+TEST_CASE("printer: pretty output reads back equal and fits the width") {
+    const value v = read(R"((request :verb navigate :path "/geography/capabilities"
+        :headers {:accept "text/sx" :language "en"}
+        :cookies {:session "tok_abc123" :prefs {:theme "dark"}}
+        :params {:page 1 :per-page 20} :capabilities (fetch query) :body nil))");
+    const std::string p = pretty(v);
+    CHECK(read(p) == v);
+    CHECK(p.find("(request\n :verb navigate\n") == 0);
+    CHECK(p.find("\n :path \"/geography/capabilities\"\n") != std::string::npos);
+    std::size_t start = 0;
+    while (start < p.size()) {
+        const std::size_t end = std::min(p.find('\n', start), p.size());
+        CHECK(end - start <= 80);
+        start = end + 1;
+    }
+    CHECK(pretty(read("(a b)")) == "(a b)");
+    const std::string narrow = pretty(read("{:alpha 1 :beta (x y z)}"), {.width = 16});
+    CHECK(narrow == "{:alpha 1\n :beta (x y z)}");
+    CHECK(read(narrow) == read("{:alpha 1 :beta (x y z)}"));
+}
+
+TEST_CASE("printer: pretty handles very deep values") {
+    value v = value::list("leaf");
+    for (int i = 0; i < 10'000; ++i) v = value::list(value::make_symbol("node"), std::move(v));
+    const std::string p = pretty(v, {.width = 40});
+    CHECK(read(p, {.max_depth = 20'000}) == v);
+}

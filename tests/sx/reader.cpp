@@ -1,0 +1,196 @@
+// Tests for include/sxtp/sx/reader.hpp.
+#include <sxtp/sx/printer.hpp>
+#include <sxtp/sx/reader.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+using namespace sxtp::sx;
+using namespace std::string_literals;
+
+TEST_CASE("reader: atoms") {
+    CHECK(read("nil").is_nil());
+    CHECK(read(" true ").as_bool());
+    CHECK_FALSE(read("false").as_bool());
+    CHECK(read("007").as_int() == 7);
+    CHECK(read("-0").as_int() == 0);
+    CHECK(read("1.0E-9").as_float() == 1.0e-9);
+    CHECK(read("6e3").as_float() == 6000.0);
+    CHECK(read("-0.25").as_float() == -0.25);
+    CHECK(std::signbit(read("-0.0").as_float()));
+    CHECK(read("1e+2").as_float() == 100.0);
+    CHECK(read("\"hi\"").as_string() == "hi");
+    CHECK(read(":per-page").is_keyword("per-page"));
+    CHECK(read("::a").is_keyword(":a"));
+    CHECK(read(":1").is_keyword("1"));
+    CHECK(read("db:read").is_symbol("db:read"));
+    CHECK(read("-").is_symbol("-"));
+    CHECK(read("->").is_symbol("->"));
+    CHECK(read("+").is_symbol("+"));
+    CHECK(read("...").is_symbol("..."));
+    CHECK(read("-.5").is_symbol("-.5"));  // SPEC §1: only +, - or . *followed by a digit* must be a number
+    CHECK(read("nil?").is_symbol("nil?"));
+    CHECK(read("#tag").is_symbol("#tag"));
+}
+
+TEST_CASE("reader: containers and quote and comments") {
+    const value v = read("; leading\n(a {:b 2 :a 1} 'c ; inner\n () {})");
+    REQUIRE(v.is_list());
+    REQUIRE(v.size() == 5);
+    CHECK(v[0].is_symbol("a"));
+    CHECK(canonical(v[1]) == "{:a 1 :b 2}");
+    CHECK(canonical(v[2]) == "(quote c)");
+    CHECK(v[3].is_list());
+    CHECK(v[3].empty());
+    CHECK(v[4].is_dict());
+    CHECK(canonical(read("' x")) == "(quote x)");
+    CHECK(canonical(read("''x")) == "(quote (quote x))");
+    CHECK(canonical(read("(a\"b\"c)")) == "(a \"b\" c)");
+}
+
+TEST_CASE("reader: strings and escapes and UTF-8") {
+    CHECK(read(R"("a\"b\\c\nd\te\rf")").as_string() == "a\"b\\c\nd\te\rf");
+    CHECK(read(R"("caf\u00E9")").as_string() == "caf\xC3\xA9");
+    CHECK(read(R"("\ud83d\ude00")").as_string() == "\xF0\x9F\x98\x80");
+    CHECK(read(R"("\u0000")").as_string() == std::string(1, '\0'));
+    CHECK(read("\"raw\ttab\r\nline\"").as_string() == "raw\ttab\r\nline");
+    CHECK(read("\"\xE2\x80\x94 \xF0\x9F\x8E\xB7\"").as_string() == "\xE2\x80\x94 \xF0\x9F\x8E\xB7");
+    const std::string long_text(5000, 'q');
+    CHECK(read('"' + long_text + '"').as_string() == long_text);
+    CHECK(read("\"" + long_text + "\\n\"").as_string() == long_text + "\n");
+}
+
+TEST_CASE("reader: read_all reads documents") {
+    auto forms = read_all("(define a 1)\n; between\n(define b \"2\") :k 3");
+    REQUIRE(forms.size() == 4);
+    CHECK(canonical(forms[1]) == "(define b \"2\")");
+    CHECK(forms[3].as_int() == 3);
+    CHECK(read_all("").empty());
+    CHECK(read_all("  ; only a comment").empty());
+    CHECK_FALSE(try_read_all("(a) (b").has_value());
+}
+
+namespace {
+struct error_case {
+    std::string input;
+    error code;
+    std::size_t offset, line, column;
+};
+} // namespace
+
+TEST_CASE("reader: every error carries its code and offset and line:column") {
+    const error_case cases[] = {
+        {"", error::empty_input, 0, 1, 1},
+        {"  \n ; c\n", error::empty_input, 8, 3, 1},
+        {"(a) (b)", error::trailing_data, 4, 1, 5},
+        {"(a\n b", error::unexpected_end, 5, 2, 3},
+        {"'", error::unexpected_end, 1, 1, 2},
+        {")", error::unexpected_close, 0, 1, 1},
+        {"(a}", error::mismatched_close, 2, 1, 3},
+        {"{:a 1)", error::mismatched_close, 5, 1, 6},
+        {"(')", error::mismatched_close, 2, 1, 3},
+        {"(a , b)", error::unexpected_character, 3, 1, 4},
+        {"[1]", error::unexpected_character, 0, 1, 1},
+        {"(caf\xC3\xA9)", error::unexpected_character, 4, 1, 5},
+        {"\"\xFF\"", error::invalid_utf8, 1, 1, 2},
+        {"\"\xC0\x80\"", error::invalid_utf8, 1, 1, 2},         // overlong
+        {"\"\xED\xA0\x80\"", error::invalid_utf8, 1, 1, 2},     // encoded surrogate
+        {"\"\xF4\x90\x80\x80\"", error::invalid_utf8, 1, 1, 2}, // above U+10FFFF
+        {"\"\xE2\x80\"", error::invalid_utf8, 1, 1, 2},         // truncated
+        {"; \xFF\n1", error::invalid_utf8, 2, 1, 3},
+        {"\"\\q\"", error::invalid_escape, 1, 1, 2},
+        {"\"\\u12\"", error::invalid_escape, 1, 1, 2},
+        {"\"\\u12G4\"", error::invalid_escape, 1, 1, 2},
+        {"\"ab\\ud800\"", error::lone_surrogate, 3, 1, 4},
+        {"\"\\udc00\"", error::lone_surrogate, 1, 1, 2},
+        {"\"\\ud83d\\u0041\"", error::lone_surrogate, 1, 1, 2},
+        {"\"a\x01\"", error::control_character, 2, 1, 3},
+        {"(x \"abc", error::unterminated_string, 3, 1, 4},
+        {"\"abc\\", error::unterminated_string, 0, 1, 1},
+        {"12abc", error::invalid_number, 0, 1, 1},
+        {"+5", error::invalid_number, 0, 1, 1},
+        {".5", error::invalid_number, 0, 1, 1},
+        {"1.", error::invalid_number, 0, 1, 1},
+        {"1.5.3", error::invalid_number, 0, 1, 1},
+        {"1e", error::invalid_number, 0, 1, 1},
+        {"1e+", error::invalid_number, 0, 1, 1},
+        {"(1 -2x)", error::invalid_number, 3, 1, 4},
+        {"9223372036854775808", error::integer_out_of_range, 0, 1, 1},
+        {"-9223372036854775809", error::integer_out_of_range, 0, 1, 1},
+        {"1e400", error::float_out_of_range, 0, 1, 1},
+        {":", error::invalid_keyword, 0, 1, 1},
+        {"{:a}", error::odd_dict, 3, 1, 4},
+        {"{:a 1 :a 2}", error::duplicate_key, 6, 1, 7},
+        {"{:b 1 :a 2 :b 3}", error::duplicate_key, 11, 1, 12},
+        {"{(a) 1}", error::invalid_dict_key, 1, 1, 2},
+        {"{:a 1 {} 2}", error::invalid_dict_key, 6, 1, 7},
+    };
+    for (const auto& c : cases) {
+        INFO("input: " << c.input);
+        const auto r = try_read(c.input);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == c.code);
+        CHECK(r.error().offset == c.offset);
+        CHECK(r.error().line == c.line);
+        CHECK(r.error().column == c.column);
+        CHECK_THROWS_AS(read(c.input), read_exception);
+    }
+}
+
+TEST_CASE("reader: the exception carries the position") {
+    try {
+        (void)read("(a\n  b))");
+        FAIL("no exception");
+    } catch (const read_exception& e) {
+        CHECK(e.code() == error::trailing_data);
+        CHECK(e.offset() == 7);
+        CHECK(e.line() == 2);
+        CHECK(e.column() == 5);
+        CHECK(std::string(e.what()).find("at 2:5 (offset 7)") != std::string::npos);
+    }
+}
+
+TEST_CASE("reader: depth limit counts lists and dicts and quotes") {
+    read_options two{.max_depth = 2};
+    CHECK(try_read("((a))", two).has_value());
+    CHECK(try_read("({:a 1})", two).has_value());
+    CHECK(try_read("'(a)", two).has_value());
+    CHECK(try_read("(((a)))", two).error().code == error::depth_exceeded);
+    CHECK(try_read("''(a)", two).error().code == error::depth_exceeded);
+    CHECK(try_read("(({}))", two).error().offset == 2);
+    // The default is 256: 256 levels read, 257 do not.
+    CHECK(try_read(std::string(256, '(') + std::string(256, ')')).has_value());
+    CHECK(try_read(std::string(257, '(') + std::string(257, ')')).error().code == error::depth_exceeded);
+    // Hostile depth never overflows the stack.
+    read_options deep{.max_depth = 1'000'000};
+    const auto v = try_read(std::string(200'000, '[') , deep);
+    CHECK(v.error().code == error::unexpected_character);
+    const auto r = try_read(std::string(200'000, '(') + std::string(200'000, ')'), deep);
+    REQUIRE(r.has_value());
+    CHECK(canonical(*r).size() == 400'000);
+    CHECK(try_read(std::string(100'000, '\'') + "x", deep).has_value());
+}
+
+TEST_CASE("reader: a reused reader is not disturbed by an earlier error") {
+    reader rd;
+    CHECK_FALSE(rd.read("(a {:b").has_value());
+    auto ok = rd.read("(a {:b 1})");
+    REQUIRE(ok.has_value());
+    CHECK(canonical(*ok) == "(a {:b 1})");
+    CHECK_FALSE(rd.read("\"\\u").has_value());
+    auto all = rd.read_all("1 2 3");
+    REQUIRE(all.has_value());
+    CHECK(all->size() == 3);
+}
+
+TEST_CASE("reader: extreme numbers") {
+    CHECK(read("9223372036854775807").as_int() == std::numeric_limits<std::int64_t>::max());
+    CHECK(read("-9223372036854775808").as_int() == std::numeric_limits<std::int64_t>::min());
+    CHECK(read("1.7976931348623157e308").as_float() == std::numeric_limits<double>::max());
+    CHECK(read("5e-324").as_float() == std::numeric_limits<double>::denorm_min());
+    CHECK(read("0.1").as_float() == 0.1);
+    CHECK(try_read("100000000000000000000000000000000000").error().code == error::integer_out_of_range);
+}
