@@ -57,6 +57,8 @@ TEST_CASE("reader: strings and escapes and UTF-8") {
     CHECK(read(R"("\ud83d\ude00")").as_string() == "\xF0\x9F\x98\x80");
     CHECK(read(R"("\u0000")").as_string() == std::string(1, '\0'));
     CHECK(read("\"raw\ttab\r\nline\"").as_string() == "raw\ttab\r\nline");
+    CHECK(read("\"del\x7f and nel\xC2\x85\"").as_string() == "del\x7f and nel\xC2\x85");  // raw DEL and C1 are UTF-8
+    CHECK(canonical(read("\"del\x7f and nel\xC2\x85\"")) == R"("del\u007f and nel\u0085")");
     CHECK(read("\"\xE2\x80\x94 \xF0\x9F\x8E\xB7\"").as_string() == "\xE2\x80\x94 \xF0\x9F\x8E\xB7");
     const std::string long_text(5000, 'q');
     CHECK(read('"' + long_text + '"').as_string() == long_text);
@@ -121,6 +123,7 @@ TEST_CASE("reader: every error carries its code and offset and line:column") {
         {"9223372036854775808", error::integer_out_of_range, 0, 1, 1},
         {"-9223372036854775809", error::integer_out_of_range, 0, 1, 1},
         {"1e400", error::float_out_of_range, 0, 1, 1},
+        {"1e-400", error::float_out_of_range, 0, 1, 1},
         {":", error::invalid_keyword, 0, 1, 1},
         {"{:a}", error::odd_dict, 3, 1, 4},
         {"{:a 1 :a 2}", error::duplicate_key, 6, 1, 7},

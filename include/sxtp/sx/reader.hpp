@@ -2,6 +2,7 @@
 #ifndef SXTP_SX_READER_HPP
 #define SXTP_SX_READER_HPP
 
+#include <sxtp/sx/detail/value_stack.hpp>
 #include <sxtp/sx/error.hpp>
 #include <sxtp/sx/value.hpp>
 
@@ -58,15 +59,14 @@ private:
     error push(value v, const char* at);
     error close_container(const char*& p, frame::type closing);
     error finish_value(std::vector<value>& out, mode m, bool& have_top);
-    error build_dict(const frame& f);
+    error sort_dict(const frame& f);
     read_error make_error(std::string_view text, error e) const;
 
     read_options options_;
-    std::vector<value> stack_;          // finished items waiting for their container
-    std::vector<std::size_t> offsets_;  // start offset of each item in stack_
+    detail::value_stack stack_;         // finished items (and their offsets) waiting for their container
     std::vector<frame> frames_;
     std::string scratch_;               // decoded text of strings with escapes
-    std::vector<std::size_t> order_;    // dict entry order while sorting keys
+    std::vector<std::size_t> order_;    // dict entry order while sorting many keys
     const char* begin_ = nullptr;
     const char* end_ = nullptr;
     const char* error_at_ = nullptr;

@@ -4,7 +4,9 @@
 #define SXTP_SX_DETAIL_CHAR_CLASS_HPP
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace sxtp::sx::detail {
@@ -13,7 +15,7 @@ enum char_class : std::uint8_t {
     cc_symbol = 1,        // may appear in a symbol, keyword or number token
     cc_digit = 2,
     cc_space = 4,         // space, tab, CR, LF
-    cc_string_plain = 8,  // copied as-is inside a string literal (ASCII, no escape needed)
+    cc_string_plain = 8,  // ASCII accepted raw inside a string literal: printable, DEL, tab, CR, LF
 };
 
 constexpr std::array<std::uint8_t, 256> make_char_classes() {
@@ -23,7 +25,7 @@ constexpr std::array<std::uint8_t, 256> make_char_classes() {
     for (int c = '0'; c <= '9'; ++c) t[c] |= cc_symbol | cc_digit;
     for (char c : std::string_view("~!$%&*+-./<=>?@^_|:#")) t[static_cast<unsigned char>(c)] |= cc_symbol;
     for (char c : std::string_view(" \t\r\n")) t[static_cast<unsigned char>(c)] |= cc_space;
-    for (int c = 0x20; c < 0x7F; ++c)
+    for (int c = 0x20; c <= 0x7F; ++c)
         if (c != '"' && c != '\\') t[c] |= cc_string_plain;
     t['\t'] |= cc_string_plain;
     t['\n'] |= cc_string_plain;
@@ -50,6 +52,39 @@ constexpr bool all_symbol_chars(std::string_view s) noexcept {
     for (char c : s)
         if (!has_class(c, cc_symbol)) return false;
     return true;
+}
+
+/// Skips, eight bytes at a time, bytes that are printable ASCII other than `"`
+/// and `\\` (and, with `StopAtDel`, other than DEL). Returns the first byte
+/// that is not, or a position less than 8 bytes from `end`; the caller
+/// finishes byte by byte.
+template <bool StopAtDel>
+inline const char* skip_plain_ascii_words(const char* p, const char* end) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        auto has_byte = [&](std::uint64_t x, unsigned char c) {
+            const std::uint64_t y = x ^ (c * ones);
+            return (y - ones) & ~y & highs;
+        };
+        while (end - p >= 8) {
+            std::uint64_t x;
+            std::memcpy(&x, p, 8);
+            std::uint64_t found = ((x - 0x20 * ones) & ~x & highs) | has_byte(x, '"') | has_byte(x, '\\') | (x & highs);
+            if constexpr (StopAtDel) found |= has_byte(x, 0x7F);
+            // Borrows only run upwards, so the lowest flagged byte is exact.
+            if (found) return p + (std::countr_zero(found) >> 3);
+            p += 8;
+        }
+    }
+    return p;
+}
+
+/// The reader's scan over string text: the first byte that is not printable
+/// ASCII (DEL included) other than `"` and `\\`.
+inline const char* skip_plain_ascii(const char* p, const char* end) noexcept {
+    p = skip_plain_ascii_words<false>(p, end);
+    while (p < end && has_class(*p, cc_string_plain) && static_cast<unsigned char>(*p) >= 0x20) ++p;
+    return p;
 }
 
 } // namespace sxtp::sx::detail

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 namespace sxtp::sx::detail {
@@ -24,6 +25,14 @@ inline char* write_ecma_float(char* out, double d) noexcept {
     if (d < 0) {
         *out++ = '-';
         d = -d;
+    }
+    // Integral values below 2^53: their exact digits are the shortest (adjacent
+    // doubles there are at most 1 apart), so no shortest-digits search is needed.
+    if (d < 9007199254740992.0 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
+        out = std::to_chars(out, out + 20, static_cast<std::int64_t>(d)).ptr;
+        *out++ = '.';
+        *out++ = '0';
+        return out;
     }
     // The shortest round-trip digits, in scientific layout: "d[.ddd]e±x".
     char sci[32];

@@ -1,12 +1,14 @@
-// Canonical text of atoms (SPEC §1). A Sink has `append(const char*, size_t)`
-// and `push_back(char)`; std::string is one.
+// Canonical text of atoms (SPEC §1), written through a buffered_writer.
 #ifndef SXTP_SX_DETAIL_WRITE_ATOM_HPP
 #define SXTP_SX_DETAIL_WRITE_ATOM_HPP
 
+#include <sxtp/sx/detail/buffered_writer.hpp>
+#include <sxtp/sx/detail/char_class.hpp>
 #include <sxtp/sx/detail/ecma_float.hpp>
 #include <sxtp/sx/detail/utf8.hpp>
 #include <sxtp/sx/value.hpp>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <string_view>
@@ -22,93 +24,159 @@ inline constexpr auto string_byte_needs_check = [] {
     return t;
 }();
 
-template <class Sink>
-void write_hex_escape(Sink& out, unsigned c) {
+// Writes the escaped form of the special byte(s) at `p` (see
+// string_byte_needs_check) to `o`; advances both. False: not UTF-8.
+inline bool write_special(const unsigned char*& p, const unsigned char* end, char*& o) noexcept {
     constexpr char hex[] = "0123456789abcdef";
-    const char buf[6] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xF], hex[c & 0xF]};
-    out.append(buf, 6);
+    auto hex_escape = [&](unsigned c) {
+        const char e[6] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xF], hex[c & 0xF]};
+        std::memcpy(o, e, 6);
+        o += 6;
+    };
+    const unsigned char c = *p;
+    if (c >= 0x80) {
+        const std::size_t n = utf8_sequence_length(p, end);
+        if (n == 0) return false;
+        if (c == 0xC2 && p[1] <= 0x9F) {  // C1 control U+0080–U+009F
+            hex_escape(p[1]);
+        } else {
+            std::memcpy(o, p, n);
+            o += n;
+        }
+        p += n;
+        return true;
+    }
+    switch (c) {
+    case '"': *o++ = '\\'; *o++ = '"'; break;
+    case '\\': *o++ = '\\'; *o++ = '\\'; break;
+    case '\n': *o++ = '\\'; *o++ = 'n'; break;
+    case '\t': *o++ = '\\'; *o++ = 't'; break;
+    case '\r': *o++ = '\\'; *o++ = 'r'; break;
+    default: hex_escape(c); break;
+    }
+    ++p;
+    return true;
 }
 
 /// Writes a quoted, canonically escaped string. Escapes `"`, `\` and every
 /// Unicode control character (U+0000–U+001F, U+007F–U+009F); the rest is raw
 /// UTF-8. Returns error::invalid_utf8 for text that is not UTF-8.
-template <class Sink>
-error write_string(Sink& out, std::string_view s) {
-    out.push_back('"');
+template <class Writer>
+error write_string(Writer& out, std::string_view s) {
     auto* p = reinterpret_cast<const unsigned char*>(s.data());
     auto* const end = p + s.size();
-    auto* run = p;
-    auto flush = [&] { out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run)); };
+    auto skip = [&](const unsigned char* q) {
+        q = reinterpret_cast<const unsigned char*>(
+            skip_plain_ascii_words<true>(reinterpret_cast<const char*>(q), reinterpret_cast<const char*>(end)));
+        while (q < end && !string_byte_needs_check[*q]) ++q;
+        return q;
+    };
+    // Output is at most 6 bytes per input byte (a \u00XX escape), plus quotes;
+    // write it in pieces whose worst case fits the writer's room.
+    constexpr std::size_t piece = (Writer::max_room - 2) / 6;
+    out.put('"');
     while (p < end) {
-        if (!string_byte_needs_check[*p]) {
-            ++p;
-            continue;
+        const unsigned char* const piece_end = end - p > static_cast<std::ptrdiff_t>(piece) ? p + piece : end;
+        char* const first = out.room(static_cast<std::size_t>(piece_end - p) * 6 + 4);
+        char* o = first;
+        while (p < piece_end) {
+            const unsigned char* q = skip(p);
+            if (q > piece_end) q = piece_end;
+            std::memcpy(o, p, static_cast<std::size_t>(q - p));
+            o += q - p;
+            p = q;
+            if (p < piece_end && !write_special(p, end, o)) return error::invalid_utf8;
         }
-        const unsigned char c = *p;
-        if (c >= 0x80) {
-            const std::size_t n = utf8_sequence_length(p, end);
-            if (n == 0) return error::invalid_utf8;
-            if (c == 0xC2 && p[1] <= 0x9F) {  // C1 control U+0080–U+009F
-                flush();
-                write_hex_escape(out, p[1]);
-                p += 2;
-                run = p;
-                continue;
-            }
-            p += n;
-            continue;
-        }
-        flush();
-        switch (c) {
-        case '"': out.append("\\\"", 2); break;
-        case '\\': out.append("\\\\", 2); break;
-        case '\n': out.append("\\n", 2); break;
-        case '\t': out.append("\\t", 2); break;
-        case '\r': out.append("\\r", 2); break;
-        default: write_hex_escape(out, c); break;
-        }
-        ++p;
-        run = p;
+        out.commit(o);
     }
-    flush();
-    out.push_back('"');
+    out.put('"');
     return error{};
 }
 
-/// Writes the canonical text of an atom. Containers are not atoms and are
-/// left to the caller. Returns error::non_finite_float or error::invalid_utf8.
-template <class Sink>
-error write_atom(Sink& out, const value& v) {
+/// Writes the canonical text of an atom, preceded by a space when `sep`.
+/// Containers are not atoms and are left to the caller. Returns
+/// error::non_finite_float or error::invalid_utf8.
+template <class Writer>
+error write_atom(Writer& out, const value& v, bool sep = false) {
+    using va = value_access;
     switch (v.type()) {
-    case kind::nil: out.append("nil", 3); return error{};
-    case kind::boolean:
-        if (v.as_bool()) out.append("true", 4);
-        else out.append("false", 5);
+    case kind::nil:
+    case kind::boolean: {
+        const std::string_view t = v.is_nil() ? "nil" : v.as_bool() ? "true" : "false";
+        char* o = out.room(6);
+        *o = ' ';
+        o += sep;
+        std::memcpy(o, t.data(), t.size());
+        out.commit(o + t.size());
         return error{};
+    }
     case kind::integer: {
-        char buf[24];
-        const auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
-        out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+        char* o = out.room(25);
+        *o = ' ';
+        o += sep;
+        out.commit(std::to_chars(o, o + 24, v.as_int()).ptr);
         return error{};
     }
     case kind::floating: {
         const double d = v.as_float();
         if (!std::isfinite(d)) return error::non_finite_float;
-        char buf[ecma_float_max_chars];
-        out.append(buf, static_cast<std::size_t>(write_ecma_float(buf, d) - buf));
+        char* o = out.room(ecma_float_max_chars + 1);
+        *o = ' ';
+        out.commit(write_ecma_float(o + sep, d));
         return error{};
     }
-    case kind::string: return write_string(out, v.text());
-    case kind::keyword: out.push_back(':'); [[fallthrough]];
+    case kind::string:
+        if (!va::heap_text(v)) {  // short: copy whole when nothing needs escaping
+            const char* t = va::inline_data(v);
+            const std::size_t n = va::inline_size(v);
+            bool plain = true;
+            for (std::size_t i = 0; i < n; ++i) plain &= !string_byte_needs_check[static_cast<unsigned char>(t[i])];
+            if (plain) {
+                char* o = out.room(va::inline_capacity + 3);
+                *o = ' ';
+                o += sep;
+                *o++ = '"';
+                std::memcpy(o, t, va::inline_capacity);
+                o += n;
+                *o++ = '"';
+                out.commit(o);
+                return error{};
+            }
+        }
+        if (sep) out.put(' ');
+        return write_string(out, v.text());
+    case kind::keyword:
     case kind::symbol: {
-        const auto t = v.text();
-        out.append(t.data(), t.size());
+        if (va::heap_text(v)) {
+            const auto t = v.text();
+            if (sep) out.put(' ');
+            if (v.is_keyword()) out.put(':');
+            out.put(t.data(), t.size());
+            return error{};
+        }
+        char* o = out.room(va::inline_capacity + 2);
+        *o = ' ';
+        o += sep;
+        *o = ':';
+        o += v.is_keyword();
+        std::memcpy(o, va::inline_data(v), va::inline_capacity);
+        out.commit(o + va::inline_size(v));
         return error{};
     }
     case kind::list:
     case kind::dict: break;
     }
     return error::wrong_kind;
+}
+
+// Text of an atom for key ordering; non-finite floats get a stable stand-in.
+inline std::string canonical_key_text(const value& v) {
+    std::string s;
+    string_writer w(s);
+    const error e = write_atom(w, v);
+    w.flush();
+    if (e != error{}) s = v.is_float() ? "~nonfinite" : "";
+    return s;
 }
 
 } // namespace sxtp::sx::detail

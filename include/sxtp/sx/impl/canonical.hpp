@@ -7,46 +7,60 @@
 
 namespace sxtp::sx {
 
-template <sink Sink>
-error write_canonical(Sink& out, const value& root) {
-    if (root.is_atom()) return detail::write_atom(out, root);
+namespace detail {
+
+template <class Writer>
+error write_canonical_to(Writer& out, const value& root) {
+    if (root.is_atom()) return write_atom(out, root);
     struct level {
         const value* items;
         std::size_t count;  // values, so a dict counts keys and values
         std::size_t next;
         bool dict;
     };
-    detail::small_stack<level, 32> stack;
+    small_stack<level, 32> stack;
     auto open = [&](const value& v) {
         const bool dict = v.is_dict();
-        if (v.empty()) {
-            out.append(dict ? "{}" : "()", 2);
+        items_block* b = value_access::block(v);
+        if (!b || b->size == 0) {
+            out.put(dict ? "{}" : "()", 2);
             return;
         }
-        out.push_back(dict ? '{' : '(');
-        const value* first = dict ? &(*v.entries().begin()).key : v.items().data();
-        stack.push({first, dict ? 2 * v.size() : v.size(), 0, dict});
+        out.put(dict ? '{' : '(');
+        stack.push({b->items(), b->size, 0, dict});
     };
     open(root);
     while (!stack.empty()) {
-        if constexpr (requires { out.full(); }) {
-            if (out.full()) return error{};
+        if constexpr (requires { out.sink().full(); }) {  // a width probe: stop once it overflows
+            out.flush();
+            if (out.sink().full()) return error{};
         }
         level& top = stack.top();
         if (top.next == top.count) {
-            out.push_back(top.dict ? '}' : ')');
+            out.put(top.dict ? '}' : ')');
             stack.pop();
             continue;
         }
-        if (top.next > 0) out.push_back(' ');
+        const bool sep = top.next > 0;
         const value& v = top.items[top.next++];
         if (v.is_atom()) {
-            if (const error e = detail::write_atom(out, v); e != error{}) return e;
+            if (const error e = write_atom(out, v, sep); e != error{}) return e;
         } else {
+            if (sep) out.put(' ');
             open(v);  // may grow the stack; `top` is not used after this
         }
     }
     return error{};
+}
+
+} // namespace detail
+
+template <sink Sink>
+error write_canonical(Sink& out, const value& v) {
+    detail::writer_for<Sink> w(out);
+    const error e = detail::write_canonical_to(w, v);
+    w.flush();
+    return e;
 }
 
 inline boost::system::result<std::string> try_canonical(const value& v) {

@@ -24,15 +24,14 @@ inline read_error reader::make_error(std::string_view text, error e) const {
 }
 
 inline error reader::push(value v, const char* at) {
-    stack_.push_back(std::move(v));
-    offsets_.push_back(static_cast<std::size_t>(at - begin_));
+    stack_.push(std::move(v), static_cast<std::size_t>(at - begin_));
     return error{};
 }
 
 inline read_result<value> reader::read(std::string_view text) {
     std::vector<value> unused;
     if (const error e = parse(text, mode::one, unused); e != error{}) return make_error(text, e);
-    value v = std::move(stack_.front());
+    value v = std::move(stack_[0]);
     stack_.clear();
     return v;
 }
@@ -45,7 +44,6 @@ inline read_result<std::vector<value>> reader::read_all(std::string_view text) {
 
 inline error reader::parse(std::string_view text, mode m, std::vector<value>& out) {
     stack_.clear();
-    offsets_.clear();
     frames_.clear();
     begin_ = text.data();
     end_ = begin_ + text.size();
@@ -103,8 +101,7 @@ inline error reader::finish_value(std::vector<value>& out, mode m, bool& have_to
         if (frames_.empty()) {
             if (m == mode::all) {
                 out.push_back(std::move(stack_.back()));
-                stack_.pop_back();
-                offsets_.pop_back();
+                stack_.clear();
             }
             have_top = true;
             return error{};
@@ -115,12 +112,12 @@ inline error reader::finish_value(std::vector<value>& out, mode m, bool& have_to
             q.push_back(value::make_symbol_unchecked("quote"));
             q.push_back(std::move(stack_.back()));
             stack_.back() = std::move(q);
-            offsets_.back() = f.offset;
+            stack_.set_offset(stack_.size() - 1, f.offset);
             frames_.pop_back();
             continue;
         }
         if (f.k == frame::type::dict && (stack_.size() - f.base) % 2 == 1 && !stack_.back().is_atom()) {
-            error_at_ = begin_ + offsets_.back();
+            error_at_ = begin_ + stack_.offset(stack_.size() - 1);
             return error::invalid_dict_key;
         }
         return error{};
@@ -132,66 +129,69 @@ inline error reader::close_container(const char*& p, frame::type closing) {
     const frame f = frames_.back();
     if (f.k != closing) { error_at_ = p; return error::mismatched_close; }
     const std::size_t n = stack_.size() - f.base;
-    value v;
-    if (f.k == frame::type::list) {
-        detail::items_block* b = nullptr;
-        if (n) {
-            b = detail::allocate_items(n);
-            value* to = b->items();
-            for (std::size_t i = 0; i < n; ++i) ::new (static_cast<void*>(to + i)) value(std::move(stack_[f.base + i]));
-            b->size = n;
-        }
-        v = detail::value_access::container(kind::list, b);
-    } else {
+    if (f.k == frame::type::dict) {
         if (n % 2) { error_at_ = p; return error::odd_dict; }
-        if (const error e = build_dict(f); e != error{}) return e;
-        v = std::move(stack_[f.base]);  // build_dict leaves the dict there
+        if (const error e = sort_dict(f); e != error{}) return e;
     }
-    stack_.resize(f.base);
-    offsets_.resize(f.base);
+    detail::items_block* b = nullptr;
+    if (n) {
+        b = detail::allocate_items(n);
+        stack_.relocate(f.base, b->items());
+        b->size = n;
+    }
     frames_.pop_back();
-    push(std::move(v), begin_ + f.offset);
+    push(detail::value_access::container(f.k == frame::type::list ? kind::list : kind::dict, b), begin_ + f.offset);
     ++p;
     return error{};
 }
 
-// Sorts the entries above f.base into canonical key order, rejects repeated
-// keys (at the later occurrence), and leaves the dict at stack_[f.base].
-inline error reader::build_dict(const frame& f) {
+// Puts the entries above f.base into canonical key order and rejects a
+// repeated key (reported at its later occurrence). Small dicts, the common
+// case, are insertion-sorted in place; large ones are index-sorted.
+inline error reader::sort_dict(const frame& f) {
     const std::size_t m = (stack_.size() - f.base) / 2;
-    value* kv = stack_.data() + f.base;
-    auto key = [&](std::size_t i) -> const value& { return kv[2 * i]; };
+    auto key = [&](std::size_t i) -> const value& { return stack_[f.base + 2 * i]; };
     auto duplicate_at = [&](std::size_t i, std::size_t j) {
-        error_at_ = begin_ + std::max(offsets_[f.base + 2 * i], offsets_[f.base + 2 * j]);
+        error_at_ = begin_ + std::max(stack_.offset(f.base + 2 * i), stack_.offset(f.base + 2 * j));
         return error::duplicate_key;
     };
-    order_.resize(m);
-    for (std::size_t i = 0; i < m; ++i) order_[i] = i;
+    if (m <= 32) {
+        for (std::size_t i = 1; i < m; ++i) {
+            for (std::size_t j = i; j > 0; --j) {
+                const int c = compare_keys(key(j - 1), key(j));
+                if (c == 0) return duplicate_at(j - 1, j);
+                if (c < 0) break;
+                stack_.swap_adjacent(f.base + 2 * (j - 1), 2);
+            }
+        }
+        return error{};
+    }
     bool sorted = true;
-    for (std::size_t i = 1; i < m; ++i) {
+    for (std::size_t i = 1; i < m && sorted; ++i) {
         const int c = compare_keys(key(i - 1), key(i));
         if (c == 0) return duplicate_at(i - 1, i);
-        if (c > 0) { sorted = false; break; }
+        sorted = c < 0;
     }
-    if (!sorted) {
-        std::stable_sort(order_.begin(), order_.end(),
-                         [&](std::size_t a, std::size_t b) { return compare_keys(key(a), key(b)) < 0; });
-        for (std::size_t i = 1; i < m; ++i)
-            if (compare_keys(key(order_[i - 1]), key(order_[i])) == 0) return duplicate_at(order_[i - 1], order_[i]);
-    }
-    detail::items_block* b = nullptr;
-    if (m) {
-        b = detail::allocate_items(2 * m);
-        value* to = b->items();
-        for (std::size_t i = 0; i < m; ++i) {
-            ::new (static_cast<void*>(to + 2 * i)) value(std::move(kv[2 * order_[i]]));
-            ::new (static_cast<void*>(to + 2 * i + 1)) value(std::move(kv[2 * order_[i] + 1]));
-            b->size = 2 * i + 2;
+    if (sorted) return error{};
+    order_.resize(m);
+    for (std::size_t i = 0; i < m; ++i) order_[i] = i;
+    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return compare_keys(key(a), key(b)) < 0; });
+    for (std::size_t i = 1; i < m; ++i)
+        if (compare_keys(key(order_[i - 1]), key(order_[i])) == 0) return duplicate_at(order_[i - 1], order_[i]);
+    // Apply the permutation: move the entries out, then back in sorted order.
+    std::vector<value> entries;
+    std::vector<std::size_t> offsets;
+    entries.reserve(2 * m);
+    offsets.reserve(2 * m);
+    for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t k = 0; k < 2; ++k) {
+            entries.push_back(std::move(stack_[f.base + 2 * order_[i] + k]));
+            offsets.push_back(stack_.offset(f.base + 2 * order_[i] + k));
         }
+    for (std::size_t i = 0; i < 2 * m; ++i) {
+        stack_[f.base + i] = std::move(entries[i]);
+        stack_.set_offset(f.base + i, offsets[i]);
     }
-    value d = detail::value_access::container(kind::dict, b);
-    stack_.resize(f.base + 1);
-    stack_[f.base] = std::move(d);
     return error{};
 }
 
@@ -201,6 +201,7 @@ inline error reader::read_string(const char*& p) {
     const auto* const uend = reinterpret_cast<const unsigned char*>(end_);
     // Fast path: no escapes, so the text is a slice of the input.
     for (;;) {
+        p = detail::skip_plain_ascii(p, end_);
         if (p == end_) { error_at_ = open; return error::unterminated_string; }
         const auto c = static_cast<unsigned char>(*p);
         if (detail::has_class(*p, detail::cc_string_plain)) { ++p; continue; }
@@ -238,7 +239,8 @@ inline error reader::read_string(const char*& p) {
         if (p == end_) { error_at_ = open; return error::unterminated_string; }
         const auto c = static_cast<unsigned char>(*p);
         if (detail::has_class(*p, detail::cc_string_plain)) {
-            const char* run = p;
+            const char* run = p++;
+            p = detail::skip_plain_ascii(p, end_);
             while (p < end_ && detail::has_class(*p, detail::cc_string_plain)) ++p;
             scratch_.append(run, p);
             continue;
@@ -299,9 +301,11 @@ inline error reader::read_token(const char*& p) {
         if (tok.size() == 1) { error_at_ = s; return error::invalid_keyword; }
         return push(value::make_keyword_unchecked(tok.substr(1)), s);
     }
-    if (tok == "nil") return push(value(), s);
-    if (tok == "true") return push(value(true), s);
-    if (tok == "false") return push(value(false), s);
+    if (tok.size() <= 5 && (tok[0] == 'n' || tok[0] == 't' || tok[0] == 'f')) {
+        if (tok == "nil") return push(value(), s);
+        if (tok == "true") return push(value(true), s);
+        if (tok == "false") return push(value(false), s);
+    }
     return push(value::make_symbol_unchecked(tok), s);
 }
 

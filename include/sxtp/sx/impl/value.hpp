@@ -3,6 +3,7 @@
 #define SXTP_SX_IMPL_VALUE_HPP
 
 #include <sxtp/sx/detail/char_class.hpp>
+#include <sxtp/sx/detail/value_storage.hpp>
 #include <sxtp/sx/detail/write_atom.hpp>
 
 #include <algorithm>
@@ -47,187 +48,6 @@ inline keyword::keyword(std::string name) : name_(std::move(name)) {
     if (!is_valid_keyword_name(name_)) throw boost::system::system_error(error::invalid_name, ':' + name_);
 }
 
-namespace detail {
-
-// A heap text: its size, then the bytes.
-struct text_block {
-    std::size_t size;
-    char* chars() noexcept { return reinterpret_cast<char*>(this + 1); }
-};
-
-// A list's or dict's storage: a header, then `capacity` value slots of which
-// `size` are constructed. A dict stores key, value, key, value… in canonical
-// key order. While a tree is being destroyed, `next_pending` links the blocks
-// still to free, so destruction needs neither recursion nor memory.
-struct items_block {
-    std::size_t size;
-    union {
-        std::size_t capacity;
-        items_block* next_pending;
-    };
-    value* items() noexcept { return std::launder(reinterpret_cast<value*>(this + 1)); }
-};
-static_assert(sizeof(items_block) % alignof(value) == 0);
-
-inline text_block* allocate_text(std::string_view s) {
-    auto* b = static_cast<text_block*>(::operator new(sizeof(text_block) + s.size()));
-    b->size = s.size();
-    std::memcpy(b->chars(), s.data(), s.size());
-    return b;
-}
-
-inline items_block* allocate_items(std::size_t capacity) {
-    if (capacity > (std::numeric_limits<std::size_t>::max() - sizeof(items_block)) / sizeof(value))
-        throw std::length_error("sx::value: container too large");
-    auto* b = static_cast<items_block*>(::operator new(sizeof(items_block) + capacity * sizeof(value)));
-    b->size = 0;
-    b->capacity = capacity;
-    return b;
-}
-
-// Privileged access for the reader and the tree algorithms below.
-struct value_access {
-    static items_block* block(const value& v) noexcept { return v.s_.wide.items; }
-    static bool heap_text(const value& v) noexcept { return v.s_.small.size == value::heap_marker; }
-    static text_block* text(const value& v) noexcept { return v.s_.wide.text; }
-
-    static value container(kind k, items_block* b) noexcept {
-        value v;
-        v.s_.wide.k = k;
-        v.s_.wide.items = b;
-        return v;
-    }
-    // Takes the block out of `v`, leaving an empty container of the same kind.
-    static items_block* steal_block(value& v) noexcept {
-        items_block* b = v.s_.wide.items;
-        v.s_.wide.items = nullptr;
-        return b;
-    }
-    static value text_value(kind k, std::string_view s) { return value(k, s); }
-
-    // Frees every block reachable from `root`, without recursion or allocation.
-    static void destroy_tree(items_block* root) noexcept {
-        root->next_pending = nullptr;
-        while (root) {
-            items_block* next = root->next_pending;
-            value* it = root->items();
-            for (std::size_t i = 0, n = root->size; i < n; ++i) {
-                value& v = it[i];
-                if (v.is_container()) {
-                    if (items_block* c = v.s_.wide.items) {
-                        c->next_pending = next;
-                        next = c;
-                    }
-                } else if ((v.is_string() || v.is_symbol() || v.is_keyword()) && heap_text(v)) {
-                    ::operator delete(v.s_.wide.text);
-                }
-            }
-            ::operator delete(root);
-            root = next;
-        }
-    }
-
-    // Copies an atom, or a container without its items.
-    static value copy_shallow(const value& src) {
-        value out;
-        if (src.is_container()) {
-            out.s_.wide.k = src.type();
-        } else if ((src.is_string() || src.is_symbol() || src.is_keyword()) && heap_text(src)) {
-            out.s_ = src.s_;
-            out.s_.wide.text = allocate_text(src.text());
-        } else {
-            out.s_ = src.s_;
-        }
-        return out;
-    }
-
-    // Deep copy with an explicit work list instead of recursion.
-    static value deep_copy(const value& src) {
-        value root = copy_shallow(src);
-        if (!src.is_container() || !block(src)) return root;
-        std::vector<std::pair<items_block*, items_block*>> work;  // (from, to)
-        auto start = [&](const value& from, value& to) {
-            items_block* fb = block(from);
-            items_block* tb = allocate_items(fb->size);
-            to.s_.wide.items = tb;
-            work.emplace_back(fb, tb);
-        };
-        start(src, root);
-        while (!work.empty()) {
-            auto [fb, tb] = work.back();
-            work.pop_back();
-            value* from = fb->items();
-            value* to = tb->items();
-            for (std::size_t i = 0; i < fb->size; ++i) {
-                ::new (static_cast<void*>(to + i)) value(copy_shallow(from[i]));
-                tb->size = i + 1;  // the copy so far stays destructible if an allocation throws
-                if (from[i].is_container() && block(from[i])) start(from[i], to[i]);
-            }
-        }
-        return root;
-    }
-
-    static bool atoms_equal(const value& a, const value& b) noexcept {
-        switch (a.type()) {
-        case kind::nil: return true;
-        case kind::boolean: return a.s_.wide.b == b.s_.wide.b;
-        case kind::integer: return a.s_.wide.i == b.s_.wide.i;
-        case kind::floating: return std::bit_cast<std::uint64_t>(a.s_.wide.f) == std::bit_cast<std::uint64_t>(b.s_.wide.f);
-        case kind::symbol:
-        case kind::keyword:
-            if (!heap_text(a) && !heap_text(b)) return std::memcmp(&a.s_, &b.s_, sizeof a.s_) == 0;
-            return a.text() == b.text();
-        case kind::string: return a.text() == b.text();
-        default: return false;
-        }
-    }
-
-    static bool equal(const value& a, const value& b) {
-        if (a.type() != b.type()) return false;
-        if (!a.is_container()) return atoms_equal(a, b);
-        std::vector<std::pair<const value*, const value*>> work;  // pairs of containers to compare
-        work.emplace_back(&a, &b);
-        while (!work.empty()) {
-            auto [x, y] = work.back();
-            work.pop_back();
-            items_block* bx = block(*x);
-            items_block* by = block(*y);
-            const std::size_t nx = bx ? bx->size : 0, ny = by ? by->size : 0;
-            if (nx != ny) return false;
-            for (std::size_t i = 0; i < nx; ++i) {
-                const value& u = bx->items()[i];
-                const value& w = by->items()[i];
-                if (u.type() != w.type()) return false;
-                if (u.is_container()) work.emplace_back(&u, &w);
-                else if (!atoms_equal(u, w)) return false;
-            }
-        }
-        return true;
-    }
-
-    // First byte of an atom's canonical text (for keyword lookups in mixed dicts).
-    static char first_canonical_char(const value& v) noexcept {
-        switch (v.type()) {
-        case kind::nil: return 'n';
-        case kind::boolean: return v.s_.wide.b ? 't' : 'f';
-        case kind::integer: return v.s_.wide.i < 0 ? '-' : static_cast<char>('0' + 0);  // any digit sorts alike against ':'
-        case kind::floating: return std::signbit(v.s_.wide.f) ? '-' : '0';
-        case kind::string: return '"';
-        case kind::keyword: return ':';
-        case kind::symbol: return v.text()[0];
-        default: return '\0';
-        }
-    }
-};
-
-// Text of an atom for key ordering; non-finite floats get a stable stand-in.
-inline std::string canonical_key_text(const value& v) {
-    std::string s;
-    if (write_atom(s, v) != error{}) s = v.is_float() ? "~nonfinite" : "";
-    return s;
-}
-
-} // namespace detail
 
 // -- construction --------------------------------------------------------------
 
@@ -438,8 +258,11 @@ inline entry_range<const value> value::entries() const {
 
 inline int compare_keys(const value& a, const value& b) {
     if (a.type() == b.type() && (a.is_keyword() || a.is_symbol())) {
-        const int c = a.text().compare(b.text());
-        return c < 0 ? -1 : (c > 0 ? 1 : 0);
+        if (detail::value_access::both_inline(a, b)) return detail::value_access::compare_inline_names(a, b);
+        const std::string_view x = a.text(), y = b.text();
+        const int c = std::memcmp(x.data(), y.data(), std::min(x.size(), y.size()));
+        if (c != 0) return c < 0 ? -1 : 1;
+        return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
     }
     const int c = detail::canonical_key_text(a).compare(detail::canonical_key_text(b));
     return c < 0 ? -1 : (c > 0 ? 1 : 0);

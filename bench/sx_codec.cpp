@@ -1,0 +1,190 @@
+// SX reader and canonical printer against Boost.JSON parse and serialize of
+// the equivalent JSON, in the same run.
+//
+// Documents: the two seed SX documents and a ~2 KB API-response-like document
+// (20 records of 5 fields). The JSON of each is derived from its SX value:
+// list -> array, dict -> object (key text), symbol/keyword -> string.
+//
+// Both sides reuse their parser/reader and output buffer between iterations.
+// Boost.JSON is measured with its default allocator and with a monotonic
+// resource over a reused buffer (its fastest configuration). Throughput is
+// reported in MB/s of each side's own text; because SX text is shorter than
+// the equivalent JSON, the ratio that compares equal work is the one per
+// document ("docs/s"), which the table also prints.
+//
+// usage: bench_sx_codec [seconds-per-measurement, default 0.5]
+#include <sxtp/sx.hpp>
+
+#include <boost/json.hpp>
+#include <boost/json/src.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace sx = sxtp::sx;
+namespace json = boost::json;
+
+namespace {
+
+double seconds_per_run = 0.5;
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (!in) {
+        std::fprintf(stderr, "cannot read %s\n", path.c_str());
+        std::exit(2);
+    }
+    return ss.str();
+}
+
+json::value to_json(const sx::value& v) {
+    switch (v.type()) {
+    case sx::kind::nil: return nullptr;
+    case sx::kind::boolean: return v.as_bool();
+    case sx::kind::integer: return v.as_int();
+    case sx::kind::floating: return v.as_float();
+    case sx::kind::string:
+    case sx::kind::symbol: return json::string(v.text());
+    case sx::kind::keyword: return json::string(":" + std::string(v.text()));
+    case sx::kind::list: {
+        json::array a;
+        for (const auto& i : v.items()) a.push_back(to_json(i));
+        return a;
+    }
+    case sx::kind::dict: {
+        json::object o;
+        for (auto [k, val] : v.entries()) o[k.is_atom() && (k.is_keyword() || k.is_string()) ? k.text() : sx::canonical(k)] = to_json(val);
+        return o;
+    }
+    }
+    return nullptr;
+}
+
+std::string api_document() {
+    std::string s = "{:items (";
+    const char* authors[] = {"ada", "grace", "linus", "barbara", "ken"};
+    for (int i = 0; i < 20; ++i) {
+        char rec[256];
+        std::snprintf(rec, sizeof rec,
+                      "%s{:id %d :title \"Post number %d about s-expressions\" :author \"%s\" :score %.2f :tags (\"sx\" \"protocol\")}",
+                      i ? " " : "", 1000 + i, i, authors[i % 5], 1.25 * i + 0.5);
+        s += rec;
+    }
+    s += ") :next \"/api/posts?page=2\" :total 20}";
+    return s;
+}
+
+// Best of 5 runs of `op` repeated for `seconds_per_run`; returns seconds per call.
+template <class Op>
+double measure(Op op) {
+    double best = 1e9;
+    for (int run = 0; run < 5; ++run) {
+        std::size_t n = 0;
+        const auto t0 = std::chrono::steady_clock::now();
+        double elapsed = 0;
+        do {
+            for (int i = 0; i < 64; ++i) op();
+            n += 64;
+            elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        } while (elapsed < seconds_per_run / 5);
+        best = std::min(best, elapsed / static_cast<double>(n));
+    }
+    return best;
+}
+
+volatile std::size_t sink;
+
+struct row {
+    std::string name;
+    std::size_t sx_bytes, json_bytes;
+    double sx_read, sx_print, json_parse, json_parse_mono, json_serialize;
+};
+
+row bench_document(const std::string& name, const std::string& sx_text, bool document) {
+    sx::reader rd;
+    std::vector<sx::value> forms;
+    if (document) forms = rd.read_all(sx_text).value();
+    else forms.push_back(rd.read(sx_text).value());
+    const sx::value whole = [&] {
+        if (!document) return forms.front();
+        sx::value l = sx::value::make_list();
+        for (auto& f : forms) l.push_back(f);
+        return l;
+    }();
+    const json::value jv = to_json(whole);
+    const std::string json_text = json::serialize(jv);
+
+    row r{name, sx_text.size(), json_text.size(), 0, 0, 0, 0, 0};
+    r.sx_read = measure([&] {
+        if (document) sink = rd.read_all(sx_text)->size();
+        else sink = rd.read(sx_text)->size();
+    });
+    std::string out;
+    r.sx_print = measure([&] {
+        out.clear();
+        if (document)
+            for (const auto& f : forms) (void)sx::write_canonical(out, f), out.push_back('\n');
+        else (void)sx::write_canonical(out, whole);
+        sink = out.size();
+    });
+    json::parser p;
+    r.json_parse = measure([&] {
+        p.reset();
+        p.write(json_text);
+        sink = p.release().is_array();
+    });
+    std::vector<unsigned char> arena(64 * 1024 + 8 * json_text.size());
+    r.json_parse_mono = measure([&] {
+        json::monotonic_resource mr(arena.data(), arena.size());
+        p.reset(&mr);
+        p.write(json_text);
+        sink = p.release().is_array();
+    });
+    json::serializer sr;
+    std::string jout;
+    char buf[4096];
+    r.json_serialize = measure([&] {
+        jout.clear();
+        sr.reset(&jv);
+        while (!sr.done()) jout.append(sr.read(buf));
+        sink = jout.size();
+    });
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1) seconds_per_run = std::atof(argv[1]);
+    const std::string dir = SXTP_SOURCE_DIR "/tests/data/seeds/";
+    std::vector<row> rows;
+    rows.push_back(bench_document("api-response (20x5)", api_document(), false));
+    rows.push_back(bench_document("seed spec.sx", slurp(dir + "spec.sx"), true));
+    rows.push_back(bench_document("seed sxtp-overview.sx", slurp(dir + "sxtp-overview.sx"), false));
+
+    auto mbps = [](std::size_t bytes, double s) { return static_cast<double>(bytes) / s / 1e6; };
+    std::printf("SX codec vs Boost.JSON %d.%d.%d (same run; MB/s of each side's own text)\n\n", BOOST_VERSION / 100000,
+                BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100);
+    std::printf("%-22s %6s %6s | %9s %9s %9s | %9s %9s | %-26s %-14s\n", "document", "SX B", "JSON B", "SX read",
+                "JSON prs", "JSON mono", "SX print", "JSON ser", "read ratio docs/s (MB/s)", "print ratio");
+    for (const row& r : rows) {
+        const double read_vs_default = r.json_parse / r.sx_read;
+        const double read_vs_mono = r.json_parse_mono / r.sx_read;
+        const double read_mb_vs_mono = mbps(r.sx_bytes, r.sx_read) / mbps(r.json_bytes, r.json_parse_mono);
+        const double print_docs = r.json_serialize / r.sx_print;
+        const double print_mb = mbps(r.sx_bytes, r.sx_print) / mbps(r.json_bytes, r.json_serialize);
+        std::printf("%-22s %6zu %6zu | %9.0f %9.0f %9.0f | %9.0f %9.0f | %4.2fx dflt %4.2fx mono (%4.2fx) %4.2fx (%4.2fx)\n",
+                    r.name.c_str(), r.sx_bytes, r.json_bytes, mbps(r.sx_bytes, r.sx_read), mbps(r.json_bytes, r.json_parse),
+                    mbps(r.json_bytes, r.json_parse_mono), mbps(r.sx_bytes, r.sx_print),
+                    mbps(r.json_bytes, r.json_serialize), read_vs_default, read_vs_mono, read_mb_vs_mono, print_docs,
+                    print_mb);
+    }
+    std::printf("\nratios > 1 favour SX. 'dflt' = Boost.JSON default allocator, 'mono' = monotonic resource.\n");
+}

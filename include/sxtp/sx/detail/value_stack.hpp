@@ -1,0 +1,81 @@
+// The reader's stack of finished items (with their input offsets) waiting for
+// their container. Closing a container relocates its items into the
+// container's block with one memcpy: sx::value holds no pointer to itself,
+// so its bytes may move, and a moved-from slot needs no destructor.
+#ifndef SXTP_SX_DETAIL_VALUE_STACK_HPP
+#define SXTP_SX_DETAIL_VALUE_STACK_HPP
+
+#include <sxtp/sx/value.hpp>
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <new>
+
+namespace sxtp::sx::detail {
+
+class value_stack {
+public:
+    value_stack() = default;
+    value_stack(const value_stack&) = delete;
+    value_stack& operator=(const value_stack&) = delete;
+    ~value_stack() {
+        clear();
+        ::operator delete(values_);
+    }
+
+    std::size_t size() const noexcept { return size_; }
+    value& operator[](std::size_t i) noexcept { return values_[i]; }
+    value& back() noexcept { return values_[size_ - 1]; }
+    std::size_t offset(std::size_t i) const noexcept { return offsets_[i]; }
+    void set_offset(std::size_t i, std::size_t off) noexcept { offsets_[i] = off; }
+
+    void push(value&& v, std::size_t offset) {
+        if (size_ == capacity_) grow();
+        ::new (static_cast<void*>(values_ + size_)) value(std::move(v));
+        offsets_[size_] = offset;
+        ++size_;
+    }
+    /// Moves items [base, size) to raw storage `to` and drops them from the stack.
+    void relocate(std::size_t base, value* to) noexcept {
+        std::memcpy(static_cast<void*>(to), static_cast<const void*>(values_ + base), (size_ - base) * sizeof(value));
+        size_ = base;
+    }
+    /// Swaps the byte images of entries i and i+1 (each `width` values wide) with their offsets.
+    void swap_adjacent(std::size_t i, std::size_t width) noexcept {
+        alignas(value) unsigned char tmp[2 * sizeof(value)];
+        const std::size_t bytes = width * sizeof(value);
+        std::memcpy(tmp, static_cast<void*>(values_ + i), bytes);
+        std::memcpy(static_cast<void*>(values_ + i), static_cast<void*>(values_ + i + width), bytes);
+        std::memcpy(static_cast<void*>(values_ + i + width), tmp, bytes);
+        for (std::size_t k = 0; k < width; ++k) std::swap(offsets_[i + k], offsets_[i + width + k]);
+    }
+    void clear() noexcept {
+        for (std::size_t i = 0; i < size_; ++i) values_[i].~value();
+        size_ = 0;
+    }
+
+private:
+    void grow() {
+        const std::size_t cap = capacity_ ? 2 * capacity_ : 64;
+        auto* v = static_cast<value*>(::operator new(cap * sizeof(value)));
+        auto off = std::make_unique<std::size_t[]>(cap);
+        if (size_) {
+            std::memcpy(static_cast<void*>(v), static_cast<const void*>(values_), size_ * sizeof(value));
+            std::memcpy(off.get(), offsets_.get(), size_ * sizeof(std::size_t));
+        }
+        ::operator delete(values_);
+        values_ = v;
+        offsets_ = std::move(off);
+        capacity_ = cap;
+    }
+
+    value* values_ = nullptr;
+    std::unique_ptr<std::size_t[]> offsets_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+};
+
+} // namespace sxtp::sx::detail
+
+#endif

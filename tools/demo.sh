@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The demo, from a fresh Debian 12 machine: installs what is missing, builds
+# the demo and runs it. Idempotent.
+# usage: tools/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libssl-dev
+cmake -S . -B build/demo -G Ninja -DCMAKE_BUILD_TYPE=Release -DSXTP_BUILD_TESTS=OFF >/dev/null
+cmake --build build/demo --target read_documents sxtp_cli >/dev/null
+echo "== The seed SX documents, read, canonicalised and hashed"
+echo
+build/demo/examples/read_documents tests/data/seeds/spec.sx tests/data/seeds/sxtp-overview.sx
+echo "== The example-query exchange of spec.sx, pretty-printed by 'sxtp pretty'"
+echo
+build/demo/tools/sxtp canon --all tests/data/seeds/spec.sx | sed -n 11p | build/demo/tools/sxtp pretty --width 72
