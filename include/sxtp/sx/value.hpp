@@ -245,7 +245,7 @@ private:
 
     struct small_rep {
         kind k;
-        std::uint8_t size;  // text length when inline, `heap_marker` when the text is in a block
+        std::uint8_t size;  // text_flags, plus the text length (0–14) when inline
         char data[14];
     };
     struct wide_rep {
@@ -264,7 +264,10 @@ private:
         small_rep small;
         wide_rep wide;
     };
-    static constexpr std::uint8_t heap_marker = 0xFF;
+    // The byte after the kind, for text kinds. Strings that the reader
+    // verified carry `verified_utf8`, and `no_escapes` when they have no byte
+    // the canonical form escapes, so printing them is a plain copy.
+    enum text_flags : std::uint8_t { heap_bit = 0x80, verified_utf8 = 0x40, no_escapes = 0x20, size_mask = 0x1F };
     static constexpr std::size_t small_capacity = 14;
 
     value(kind k, std::string_view text);  // string, symbol or keyword

@@ -58,7 +58,7 @@ constexpr bool all_symbol_chars(std::string_view s) noexcept {
 /// and `\\` (and, with `StopAtDel`, other than DEL). Returns the first byte
 /// that is not, or a position less than 8 bytes from `end`; the caller
 /// finishes byte by byte.
-template <bool StopAtDel>
+template <bool StopAtDel, bool StopAtHigh = true>
 inline const char* skip_plain_ascii_words(const char* p, const char* end) noexcept {
     if constexpr (std::endian::native == std::endian::little) {
         constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
@@ -69,8 +69,10 @@ inline const char* skip_plain_ascii_words(const char* p, const char* end) noexce
         while (end - p >= 8) {
             std::uint64_t x;
             std::memcpy(&x, p, 8);
-            std::uint64_t found = ((x - 0x20 * ones) & ~x & highs) | has_byte(x, '"') | has_byte(x, '\\') | (x & highs);
+            std::uint64_t found = ((x - 0x20 * ones) & ~x & highs) | has_byte(x, '"') | has_byte(x, '\\');
             if constexpr (StopAtDel) found |= has_byte(x, 0x7F);
+            if constexpr (StopAtHigh) found |= x & highs;
+            else found |= has_byte(x, 0xC2);  // only the lead byte of a C1 control matters
             // Borrows only run upwards, so the lowest flagged byte is exact.
             if (found) return p + (std::countr_zero(found) >> 3);
             p += 8;
@@ -80,10 +82,11 @@ inline const char* skip_plain_ascii_words(const char* p, const char* end) noexce
 }
 
 /// The reader's scan over string text: the first byte that is not printable
-/// ASCII (DEL included) other than `"` and `\\`.
+/// ASCII other than `"`, `\\` and DEL.
 inline const char* skip_plain_ascii(const char* p, const char* end) noexcept {
-    p = skip_plain_ascii_words<false>(p, end);
-    while (p < end && has_class(*p, cc_string_plain) && static_cast<unsigned char>(*p) >= 0x20) ++p;
+    p = skip_plain_ascii_words<true>(p, end);
+    while (p < end && static_cast<unsigned char>(*p) >= 0x20 && static_cast<unsigned char>(*p) < 0x7F && *p != '"' && *p != '\\')
+        ++p;
     return p;
 }
 

@@ -59,7 +59,12 @@ inline items_block* allocate_items(std::size_t capacity) {
 // Privileged access for the reader and the tree algorithms below.
 struct value_access {
     static items_block* block(const value& v) noexcept { return v.s_.wide.items; }
-    static bool heap_text(const value& v) noexcept { return v.s_.small.size == value::heap_marker; }
+    static bool heap_text(const value& v) noexcept { return (v.s_.small.size & value::heap_bit) != 0; }
+    static constexpr std::uint8_t verified_utf8 = value::verified_utf8;
+    static constexpr std::uint8_t no_escapes = value::no_escapes;
+    static std::uint8_t text_flags(const value& v) noexcept { return v.s_.small.size & (value::verified_utf8 | value::no_escapes); }
+    // Marks a string's text as checked by the reader (see value::text_flags).
+    static void set_text_flags(value& v, std::uint8_t flags) noexcept { v.s_.small.size |= flags; }
     static text_block* text(const value& v) noexcept { return v.s_.wide.text; }
 
     static value container(kind k, items_block* b) noexcept {
@@ -75,6 +80,25 @@ struct value_access {
         return b;
     }
     static value text_value(kind k, std::string_view s) { return value(k, s); }
+    // As text_value; with `can_overread`, 16 bytes from s.data() are readable,
+    // so short text is copied with two fixed loads and masked.
+    static value text_value(kind k, std::string_view s, bool can_overread) {
+        if (!can_overread || s.size() > value::small_capacity) return value(k, s);
+        std::uint64_t w[2];
+        std::memcpy(w, s.data(), 16);
+        if constexpr (std::endian::native == std::endian::little) {
+            const std::size_t n = s.size();
+            w[0] &= n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+            w[1] &= n <= 8 ? 0 : (std::uint64_t{1} << (8 * (n - 8))) - 1;
+        } else {
+            return value(k, s);
+        }
+        value v;
+        v.s_.small.k = k;
+        v.s_.small.size = static_cast<std::uint8_t>(s.size());
+        std::memcpy(v.s_.small.data, w, value::small_capacity);
+        return v;
+    }
 
     // Frees every block reachable from `root`, without recursion or allocation.
     static void destroy_tree(items_block* root) noexcept {
@@ -178,7 +202,7 @@ struct value_access {
 
     // Inline text: 14 bytes of storage, of which `inline_size` are used.
     static const char* inline_data(const value& v) noexcept { return v.s_.small.data; }
-    static std::size_t inline_size(const value& v) noexcept { return v.s_.small.size; }
+    static std::size_t inline_size(const value& v) noexcept { return v.s_.small.size & value::size_mask; }
     static constexpr std::size_t inline_capacity = value::small_capacity;
 
     // Orders two inline names (≤ 14 bytes, zero-padded, never containing NUL)

@@ -25,8 +25,10 @@ inline constexpr auto string_byte_needs_check = [] {
 }();
 
 // Writes the escaped form of the special byte(s) at `p` (see
-// string_byte_needs_check) to `o`; advances both. False: not UTF-8.
-inline bool write_special(const unsigned char*& p, const unsigned char* end, char*& o) noexcept {
+// string_byte_needs_check) to `o`; advances both. False: not UTF-8. With
+// `Trusted` the text is known to be UTF-8 and only C1 controls are looked at.
+template <bool Trusted>
+bool write_special(const unsigned char*& p, const unsigned char* end, char*& o) noexcept {
     constexpr char hex[] = "0123456789abcdef";
     auto hex_escape = [&](unsigned c) {
         const char e[6] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xF], hex[c & 0xF]};
@@ -34,6 +36,16 @@ inline bool write_special(const unsigned char*& p, const unsigned char* end, cha
         o += 6;
     };
     const unsigned char c = *p;
+    if (Trusted && c >= 0x80) {
+        if (c == 0xC2 && p[1] <= 0x9F) {
+            hex_escape(p[1]);
+            p += 2;
+        } else {
+            *o++ = static_cast<char>(c);
+            ++p;
+        }
+        return true;
+    }
     if (c >= 0x80) {
         const std::size_t n = utf8_sequence_length(p, end);
         if (n == 0) return false;
@@ -60,14 +72,15 @@ inline bool write_special(const unsigned char*& p, const unsigned char* end, cha
 
 /// Writes a quoted, canonically escaped string. Escapes `"`, `\` and every
 /// Unicode control character (U+0000–U+001F, U+007F–U+009F); the rest is raw
-/// UTF-8. Returns error::invalid_utf8 for text that is not UTF-8.
-template <class Writer>
+/// UTF-8. Returns error::invalid_utf8 for text that is not UTF-8; with
+/// `Trusted` the caller vouches that it is.
+template <class Writer, bool Trusted = false>
 error write_string(Writer& out, std::string_view s) {
     auto* p = reinterpret_cast<const unsigned char*>(s.data());
     auto* const end = p + s.size();
     auto skip = [&](const unsigned char* q) {
         q = reinterpret_cast<const unsigned char*>(
-            skip_plain_ascii_words<true>(reinterpret_cast<const char*>(q), reinterpret_cast<const char*>(end)));
+            skip_plain_ascii_words<true, !Trusted>(reinterpret_cast<const char*>(q), reinterpret_cast<const char*>(end)));
         while (q < end && !string_byte_needs_check[*q]) ++q;
         return q;
     };
@@ -85,7 +98,7 @@ error write_string(Writer& out, std::string_view s) {
             std::memcpy(o, p, static_cast<std::size_t>(q - p));
             o += q - p;
             p = q;
-            if (p < piece_end && !write_special(p, end, o)) return error::invalid_utf8;
+            if (p < piece_end && !write_special<Trusted>(p, end, o)) return error::invalid_utf8;
         }
         out.commit(o);
     }
@@ -125,7 +138,28 @@ error write_atom(Writer& out, const value& v, bool sep = false) {
         out.commit(write_ecma_float(o + sep, d));
         return error{};
     }
-    case kind::string:
+    case kind::string: {
+        const std::uint8_t flags = va::text_flags(v);
+        if (flags & va::no_escapes) {  // checked by the reader: a plain copy
+            const std::string_view t = v.text();
+            char* o = out.room(std::min<std::size_t>(t.size(), Writer::max_room - 3) + 3);
+            *o = ' ';
+            o += sep;
+            *o++ = '"';
+            if (t.size() + 3 <= Writer::max_room) {
+                std::memcpy(o, t.data(), t.size());
+                out.commit(o + t.size());
+            } else {
+                out.commit(o);
+                out.put(t.data(), t.size());
+            }
+            out.put('"');
+            return error{};
+        }
+        if (flags & va::verified_utf8) {
+            if (sep) out.put(' ');
+            return write_string<Writer, true>(out, v.text());
+        }
         if (!va::heap_text(v)) {  // short: copy whole when nothing needs escaping
             const char* t = va::inline_data(v);
             const std::size_t n = va::inline_size(v);
@@ -145,6 +179,7 @@ error write_atom(Writer& out, const value& v, bool sep = false) {
         }
         if (sep) out.put(' ');
         return write_string(out, v.text());
+    }
     case kind::keyword:
     case kind::symbol: {
         if (va::heap_text(v)) {

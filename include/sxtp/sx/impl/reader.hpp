@@ -90,6 +90,17 @@ inline error reader::parse(std::string_view text, mode m, std::vector<value>& ou
         default: e = read_token(p); break;
         }
         if (e != error{}) return e;
+        if (!frames_.empty()) {  // the common cases inline: an item of a list or a dict
+            const frame& f = frames_.back();
+            if (f.k == frame::type::list) continue;
+            if (f.k == frame::type::dict) {
+                if ((stack_.size() - f.base) % 2 == 1 && !stack_.back().is_atom()) {
+                    error_at_ = begin_ + stack_.offset(stack_.size() - 1);
+                    return error::invalid_dict_key;
+                }
+                continue;
+            }
+        }
         if ((e = finish_value(out, m, have_top)) != error{}) return e;
     }
 }
@@ -199,20 +210,29 @@ inline error reader::read_string(const char*& p) {
     const char* const open = p;
     const char* s = ++p;
     const auto* const uend = reinterpret_cast<const unsigned char*>(end_);
-    // Fast path: no escapes, so the text is a slice of the input.
+    // Fast path: no escapes, so the text is a slice of the input. Note on the
+    // way whether the canonical form will need to escape anything.
+    std::uint8_t flags = detail::value_access::verified_utf8 | detail::value_access::no_escapes;
     for (;;) {
         p = detail::skip_plain_ascii(p, end_);
         if (p == end_) { error_at_ = open; return error::unterminated_string; }
         const auto c = static_cast<unsigned char>(*p);
-        if (detail::has_class(*p, detail::cc_string_plain)) { ++p; continue; }
+        if (detail::has_class(*p, detail::cc_string_plain)) {  // raw tab, CR, LF or DEL
+            flags &= static_cast<std::uint8_t>(~detail::value_access::no_escapes);
+            ++p;
+            continue;
+        }
         if (c == '"') {
-            push(detail::value_access::text_value(kind::string, std::string_view(s, static_cast<std::size_t>(p - s))), open);
+            value v = detail::value_access::text_value(kind::string, std::string_view(s, static_cast<std::size_t>(p - s)));
+            detail::value_access::set_text_flags(v, flags);
+            push(std::move(v), open);
             ++p;
             return error{};
         }
         if (c >= 0x80) {
             const std::size_t n = detail::utf8_sequence_length(reinterpret_cast<const unsigned char*>(p), uend);
             if (n == 0) { error_at_ = p; return error::invalid_utf8; }
+            if (c == 0xC2 && static_cast<unsigned char>(p[1]) <= 0x9F) flags &= static_cast<std::uint8_t>(~detail::value_access::no_escapes);  // C1 control
             p += n;
             continue;
         }
@@ -246,7 +266,9 @@ inline error reader::read_string(const char*& p) {
             continue;
         }
         if (c == '"') {
-            push(detail::value_access::text_value(kind::string, scratch_), open);
+            value v = detail::value_access::text_value(kind::string, scratch_);
+            detail::value_access::set_text_flags(v, detail::value_access::verified_utf8);
+            push(std::move(v), open);
             ++p;
             return error{};
         }
@@ -297,16 +319,17 @@ inline error reader::read_token(const char*& p) {
         if (const error e = read_number(tok); e != error{}) { error_at_ = s; return e; }
         return error{};
     }
+    const bool can_overread = end_ - p >= 16;  // lets short names be copied with fixed-size loads
     if (tok[0] == ':') {
         if (tok.size() == 1) { error_at_ = s; return error::invalid_keyword; }
-        return push(value::make_keyword_unchecked(tok.substr(1)), s);
+        return push(detail::value_access::text_value(kind::keyword, tok.substr(1), can_overread), s);
     }
     if (tok.size() <= 5 && (tok[0] == 'n' || tok[0] == 't' || tok[0] == 'f')) {
         if (tok == "nil") return push(value(), s);
         if (tok == "true") return push(value(true), s);
         if (tok == "false") return push(value(false), s);
     }
-    return push(value::make_symbol_unchecked(tok), s);
+    return push(detail::value_access::text_value(kind::symbol, tok, can_overread), s);
 }
 
 // SPEC §1: -?[0-9]+ is an integer; with (\.[0-9]+)? and/or ([eE][+-]?[0-9]+) a float.

@@ -82,7 +82,7 @@ inline value::value(kind k, std::string_view text) : s_{} {
         if (!text.empty()) std::memcpy(s_.small.data, text.data(), text.size());
     } else {
         s_.wide.k = k;
-        s_.wide.marker = heap_marker;
+        s_.wide.marker = heap_bit;
         s_.wide.text = detail::allocate_text(text);
     }
 }
@@ -116,7 +116,7 @@ inline void value::release() noexcept {
     case kind::string:
     case kind::symbol:
     case kind::keyword:
-        if (s_.small.size == heap_marker) ::operator delete(s_.wide.text);
+        if (s_.small.size & heap_bit) ::operator delete(s_.wide.text);
         break;
     case kind::list:
     case kind::dict:
@@ -196,8 +196,8 @@ inline std::string_view value::text() const noexcept {
     case kind::string:
     case kind::symbol:
     case kind::keyword:
-        if (s_.small.size == heap_marker) return {s_.wide.text->chars(), s_.wide.text->size};
-        return {s_.small.data, s_.small.size};
+        if (s_.small.size & heap_bit) return {s_.wide.text->chars(), s_.wide.text->size};
+        return {s_.small.data, static_cast<std::size_t>(s_.small.size & size_mask)};
     default: return {};
     }
 }
