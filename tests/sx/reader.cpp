@@ -191,6 +191,11 @@ TEST_CASE("reader: a reused reader is not disturbed by an earlier error") {
 
 TEST_CASE("reader: extreme numbers") {
     CHECK(read("9223372036854775807").as_int() == std::numeric_limits<std::int64_t>::max());
+    CHECK(read("999999999999999999").as_int() == 999'999'999'999'999'999);    // 18 digits: the short path
+    CHECK(read("-999999999999999999").as_int() == -999'999'999'999'999'999);
+    CHECK(read("1000000000000000000").as_int() == 1'000'000'000'000'000'000);  // 19 digits: from_chars
+    CHECK(read("000000000000000000001").as_int() == 1);
+    CHECK(read("1.000000000000000000001").as_float() == 1.0);
     CHECK(read("-9223372036854775808").as_int() == std::numeric_limits<std::int64_t>::min());
     CHECK(read("1.7976931348623157e308").as_float() == std::numeric_limits<double>::max());
     CHECK(read("5e-324").as_float() == std::numeric_limits<double>::denorm_min());

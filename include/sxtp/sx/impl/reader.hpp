@@ -336,13 +336,23 @@ inline error reader::read_token(const char*& p) {
 inline error reader::read_number(std::string_view tok) {
     const char* q = tok.data();
     const char* const e = q + tok.size();
-    if (*q == '-') ++q;
+    const bool negative = *q == '-';
+    if (negative) ++q;
     auto digits = [&] {
         const char* d = q;
         while (q < e && detail::is_digit(*q)) ++q;
         return q != d;
     };
-    if (!digits()) return error::invalid_number;
+    // Up to 18 digits cannot overflow: accumulate the integer part on the way.
+    const char* const int_start = q;
+    std::uint64_t acc = 0;
+    while (q < e && detail::is_digit(*q) && q - int_start < 18) acc = acc * 10 + static_cast<unsigned>(*q++ - '0');
+    const bool short_integer = q == e;
+    if (short_integer && q != int_start) {
+        const auto i = static_cast<std::int64_t>(acc);
+        return push(value(negative ? -i : i), tok.data());
+    }
+    if (!digits() && q == int_start) return error::invalid_number;
     bool is_float = false;
     if (q < e && *q == '.') {
         ++q;
