@@ -101,10 +101,15 @@ double measure(Op op) {
 
 volatile std::size_t sink;
 
+struct measurement {
+    const char* what;
+    double sx_seconds, json_seconds;  // per document
+};
+
 struct row {
     std::string name;
     std::size_t sx_bytes, json_bytes;
-    double sx_read, sx_print, json_parse, json_parse_mono, json_serialize;
+    std::vector<measurement> m;
 };
 
 row bench_document(const std::string& name, const std::string& sx_text, bool document) {
@@ -120,42 +125,62 @@ row bench_document(const std::string& name, const std::string& sx_text, bool doc
     }();
     const json::value jv = to_json(whole);
     const std::string json_text = json::serialize(jv);
+    row r{name, sx_text.size(), json_text.size(), {}};
 
-    row r{name, sx_text.size(), json_text.size(), 0, 0, 0, 0, 0};
-    r.sx_read = measure([&] {
+    const double sx_read = measure([&] {
         if (document) sink = rd.read_all(sx_text)->size();
         else sink = rd.read(sx_text)->size();
     });
+    json::parser p;
+    const double json_parse = measure([&] {
+        p.reset();
+        p.write(json_text);
+        sink = p.release().is_array();
+    });
+    std::vector<unsigned char> arena(64 * 1024 + 8 * json_text.size());
+    const double json_parse_mono = measure([&] {
+        json::monotonic_resource mr(arena.data(), arena.size());
+        p.reset(&mr);
+        p.write(json_text);
+        sink = p.release().is_array();
+    });
+    const double sx_read_once = measure([&] {
+        if (document) sink = sx::read_all(sx_text).size();
+        else sink = sx::read(sx_text).size();
+    });
+    const double json_parse_once = measure([&] { sink = json::parse(json_text).is_array(); });
+
     std::string out;
-    r.sx_print = measure([&] {
+    const double sx_print = measure([&] {
         out.clear();
         if (document)
             for (const auto& f : forms) (void)sx::write_canonical(out, f), out.push_back('\n');
         else (void)sx::write_canonical(out, whole);
         sink = out.size();
     });
-    json::parser p;
-    r.json_parse = measure([&] {
-        p.reset();
-        p.write(json_text);
-        sink = p.release().is_array();
-    });
-    std::vector<unsigned char> arena(64 * 1024 + 8 * json_text.size());
-    r.json_parse_mono = measure([&] {
-        json::monotonic_resource mr(arena.data(), arena.size());
-        p.reset(&mr);
-        p.write(json_text);
-        sink = p.release().is_array();
-    });
     json::serializer sr;
     std::string jout;
     char buf[4096];
-    r.json_serialize = measure([&] {
+    const double json_serialize = measure([&] {
         jout.clear();
         sr.reset(&jv);
         while (!sr.done()) jout.append(sr.read(buf));
         sink = jout.size();
     });
+    const double sx_print_once = measure([&] {
+        std::size_t n = 0;
+        if (document)
+            for (const auto& f : forms) n += sx::canonical(f).size();
+        else n = sx::canonical(whole).size();
+        sink = n;
+    });
+    const double json_serialize_once = measure([&] { sink = json::serialize(jv).size(); });
+
+    r.m = {{"read: reused reader vs reused parser", sx_read, json_parse},
+           {"read: reused reader vs parser + monotonic", sx_read, json_parse_mono},
+           {"read: sx::read vs json::parse", sx_read_once, json_parse_once},
+           {"print: reused buffer vs reused serializer", sx_print, json_serialize},
+           {"print: sx::canonical vs json::serialize", sx_print_once, json_serialize_once}};
     return r;
 }
 
@@ -164,27 +189,22 @@ row bench_document(const std::string& name, const std::string& sx_text, bool doc
 int main(int argc, char** argv) {
     if (argc > 1) seconds_per_run = std::atof(argv[1]);
     const std::string dir = SXTP_SOURCE_DIR "/tests/data/seeds/";
+    const std::string api = api_document();
     std::vector<row> rows;
-    rows.push_back(bench_document("api-response (20x5)", api_document(), false));
-    rows.push_back(bench_document("seed spec.sx", slurp(dir + "spec.sx"), true));
+    rows.push_back(bench_document("api-response (20 records x 5 fields, keys as written)", api, false));
+    rows.push_back(bench_document("api-response (the same, canonical: keys sorted)", sx::canonical(sx::read(api)), false));
+    rows.push_back(bench_document("seed spec.sx (15 forms)", slurp(dir + "spec.sx"), true));
     rows.push_back(bench_document("seed sxtp-overview.sx", slurp(dir + "sxtp-overview.sx"), false));
 
     auto mbps = [](std::size_t bytes, double s) { return static_cast<double>(bytes) / s / 1e6; };
-    std::printf("SX codec vs Boost.JSON %d.%d.%d (same run; MB/s of each side's own text)\n\n", BOOST_VERSION / 100000,
-                BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100);
-    std::printf("%-22s %6s %6s | %9s %9s %9s | %9s %9s | %-26s %-14s\n", "document", "SX B", "JSON B", "SX read",
-                "JSON prs", "JSON mono", "SX print", "JSON ser", "read ratio docs/s (MB/s)", "print ratio");
+    std::printf("SX codec vs Boost.JSON %d.%d.%d, same run, best of 5.\n", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000,
+                BOOST_VERSION % 100);
+    std::printf("ratio = JSON time / SX time for the same document (> 1: SX faster); MB/s of each side's own text.\n");
     for (const row& r : rows) {
-        const double read_vs_default = r.json_parse / r.sx_read;
-        const double read_vs_mono = r.json_parse_mono / r.sx_read;
-        const double read_mb_vs_mono = mbps(r.sx_bytes, r.sx_read) / mbps(r.json_bytes, r.json_parse_mono);
-        const double print_docs = r.json_serialize / r.sx_print;
-        const double print_mb = mbps(r.sx_bytes, r.sx_print) / mbps(r.json_bytes, r.json_serialize);
-        std::printf("%-22s %6zu %6zu | %9.0f %9.0f %9.0f | %9.0f %9.0f | %4.2fx dflt %4.2fx mono (%4.2fx) %4.2fx (%4.2fx)\n",
-                    r.name.c_str(), r.sx_bytes, r.json_bytes, mbps(r.sx_bytes, r.sx_read), mbps(r.json_bytes, r.json_parse),
-                    mbps(r.json_bytes, r.json_parse_mono), mbps(r.sx_bytes, r.sx_print),
-                    mbps(r.json_bytes, r.json_serialize), read_vs_default, read_vs_mono, read_mb_vs_mono, print_docs,
-                    print_mb);
+        std::printf("\n%s — SX %zu B, JSON %zu B\n", r.name.c_str(), r.sx_bytes, r.json_bytes);
+        std::printf("  %-44s %9s %9s %7s\n", "", "SX MB/s", "JSON MB/s", "ratio");
+        for (const measurement& m : r.m)
+            std::printf("  %-44s %9.0f %9.0f %6.2fx\n", m.what, mbps(r.sx_bytes, m.sx_seconds),
+                        mbps(r.json_bytes, m.json_seconds), m.json_seconds / m.sx_seconds);
     }
-    std::printf("\nratios > 1 favour SX. 'dflt' = Boost.JSON default allocator, 'mono' = monotonic resource.\n");
 }

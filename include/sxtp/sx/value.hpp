@@ -34,8 +34,11 @@ constexpr bool is_valid_keyword_name(std::string_view name) noexcept;
 
 /// A symbol name, as a field type and as a value constructor (`sx::symbol{"db:read"}`).
 /// Throws `boost::system::system_error` (`error::invalid_name`) for a name that would not read back.
+/// A default-constructed symbol is empty (a placeholder to assign to, as a
+/// decoded struct field is); turning an empty one into a value throws.
 class symbol {
 public:
+    symbol() = default;
     explicit symbol(std::string name);
     std::string_view name() const noexcept { return name_; }
     friend bool operator==(const symbol&, const symbol&) = default;
@@ -46,8 +49,10 @@ private:
 };
 
 /// A keyword name without its colon (`sx::keyword{"per-page"}` is `:per-page`).
+/// Default-constructed, it is empty, like `symbol`.
 class keyword {
 public:
+    keyword() = default;
     explicit keyword(std::string name);
     std::string_view name() const noexcept { return name_; }
     friend bool operator==(const keyword&, const keyword&) = default;

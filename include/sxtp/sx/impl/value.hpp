@@ -88,8 +88,12 @@ inline value::value(kind k, std::string_view text) : s_{} {
 }
 
 inline value::value(std::string_view s) : value(kind::string, s) {}
-inline value::value(const symbol& s) : value(kind::symbol, s.name()) {}
-inline value::value(const keyword& k) : value(kind::keyword, k.name()) {}
+inline value::value(const symbol& s) : value(kind::symbol, s.name()) {
+    if (s.name().empty()) throw boost::system::system_error(error::invalid_name, "empty symbol");
+}
+inline value::value(const keyword& k) : value(kind::keyword, k.name()) {
+    if (k.name().empty()) throw boost::system::system_error(error::invalid_name, "empty keyword");
+}
 
 inline value::value(const value& other) : value(detail::value_access::deep_copy(other)) {}
 

@@ -1,0 +1,95 @@
+// sxtp/typed/error.hpp — errors of typed decoding, with the field path.
+#ifndef SXTP_TYPED_ERROR_HPP
+#define SXTP_TYPED_ERROR_HPP
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace sxtp::typed {
+
+/// Why an SX value did not decode into a C++ type.
+enum class error {
+    wrong_kind = 1,          ///< e.g. a string where an integer is declared
+    missing_field,           ///< a required dict key is absent
+    out_of_range,            ///< an integer outside the C++ type's range
+    unknown_enumerator,      ///< a symbol that names no enumerator
+    no_matching_alternative, ///< no std::variant alternative accepts the value
+    invalid_value,           ///< a user conversion (tag_invoke) refused the value
+};
+
+class error_category_impl final : public boost::system::error_category {
+public:
+    constexpr error_category_impl() noexcept : boost::system::error_category(0x5378'7470'0000'0002ULL) {}
+    const char* name() const noexcept override { return "sxtp.typed"; }
+    std::string message(int ev) const override { return message(ev, nullptr, 0); }
+    const char* message(int ev, char*, std::size_t) const noexcept override {
+        switch (static_cast<error>(ev)) {
+        case error::wrong_kind: return "wrong kind of value";
+        case error::missing_field: return "missing field";
+        case error::out_of_range: return "integer out of range";
+        case error::unknown_enumerator: return "unknown enumerator";
+        case error::no_matching_alternative: return "no alternative matches";
+        case error::invalid_value: return "invalid value";
+        }
+        return "unknown sxtp.typed error";
+    }
+};
+
+inline const boost::system::error_category& error_category() noexcept {
+    static const error_category_impl instance;
+    return instance;
+}
+inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
+
+/// A decoding failure: what went wrong, where (a path of keywords and list
+/// indices from the value decoded), and a description such as
+/// "expected string, got integer".
+struct decode_error {
+    boost::system::error_code code;
+    /// Path segments from the outside in: ":body", ":tags", "3".
+    std::vector<std::string> path;
+    std::string detail;
+
+    /// ":body :tags 3: expected string, got integer"
+    std::string message() const {
+        std::string s;
+        for (const auto& seg : path) {
+            if (!s.empty()) s += ' ';
+            s += seg;
+        }
+        if (!s.empty()) s += ": ";
+        return s + detail;
+    }
+    /// The path alone, as printed in messages (":body :tags 3").
+    std::string path_string() const {
+        std::string s;
+        for (const auto& seg : path) (s.empty() ? s : s += ' ') += seg;
+        return s;
+    }
+};
+
+/// Thrown by `from_sx`.
+class decode_exception : public boost::system::system_error {
+public:
+    explicit decode_exception(decode_error e) : boost::system::system_error(e.code, e.message()), error_(std::move(e)) {}
+    const decode_error& error() const noexcept { return error_; }
+
+private:
+    decode_error error_;
+};
+
+[[noreturn]] inline void throw_exception_from_error(const decode_error& e, const boost::source_location&) {
+    throw decode_exception(e);
+}
+
+} // namespace sxtp::typed
+
+template <>
+struct boost::system::is_error_code_enum<sxtp::typed::error> : std::true_type {};
+
+#endif
