@@ -51,6 +51,9 @@ struct to_sx_tag {};
 /// Tag of a user decoder: `T tag_invoke(from_sx_tag<T>, const sx::value&)`.
 template <class T>
 struct from_sx_tag {};
+/// Tag of a user schema description: `sx::value tag_invoke(schema_tag<T>)` (see schema.hpp).
+template <class T>
+struct schema_tag {};
 
 namespace detail {
 /// The conversion of T; specialised per category in detail/*_codec.hpp.

@@ -20,6 +20,7 @@ enum class error {
     unknown_enumerator,      ///< a symbol that names no enumerator
     no_matching_alternative, ///< no std::variant alternative accepts the value
     invalid_value,           ///< a user conversion (tag_invoke) refused the value
+    repeated_field,          ///< a form gives the same keyword argument twice
 };
 
 class error_category_impl final : public boost::system::error_category {
@@ -35,6 +36,7 @@ public:
         case error::unknown_enumerator: return "unknown enumerator";
         case error::no_matching_alternative: return "no alternative matches";
         case error::invalid_value: return "invalid value";
+        case error::repeated_field: return "repeated field";
         }
         return "unknown sxtp.typed error";
     }

@@ -9,6 +9,20 @@
 //
 // Every keyword a struct maps to must be unique and a valid keyword name;
 // both are checked at compile time.
+//
+// Further options, each a static constexpr member of the struct:
+//
+//     static constexpr std::string_view sxtp_form = "event";
+//         encode as the form (event :k v …) instead of a dict: keyword
+//         arguments in declaration order (absent optionals left out); decode
+//         from a list whose head is that symbol.
+//     static constexpr std::string_view sxtp_rest = "children";
+//         (forms only) the named field, a sequence, holds the form's
+//         positional items; they are written after the keyword arguments.
+//     static constexpr std::string_view sxtp_extra = "other";
+//         the named field, a std::map<sx::keyword, sx::value>, receives the
+//         keys (or keyword arguments) the struct does not declare, and they
+//         are written back: an open record, such as headers.
 #ifndef SXTP_TYPED_FIELDS_HPP
 #define SXTP_TYPED_FIELDS_HPP
 
@@ -86,6 +100,30 @@ constexpr std::array<std::string_view, field_count<T>()> cxx_field_names() {
 
 template <class T>
 constexpr bool has_renames = requires { T::sxtp_renames; };
+template <class T>
+constexpr bool is_form_struct = requires { std::string_view(T::sxtp_form); };
+
+inline constexpr std::size_t no_field = static_cast<std::size_t>(-1);
+
+/// Index of the field named by `sxtp_rest` / `sxtp_extra`, or no_field.
+template <reflected_struct T>
+constexpr std::size_t rest_field() {
+    if constexpr (requires { std::string_view(T::sxtp_rest); }) {
+        const auto names = cxx_field_names<T>();
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (names[i] == std::string_view(T::sxtp_rest)) return i;
+    }
+    return no_field;
+}
+template <reflected_struct T>
+constexpr std::size_t extra_field() {
+    if constexpr (requires { std::string_view(T::sxtp_extra); }) {
+        const auto names = cxx_field_names<T>();
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (names[i] == std::string_view(T::sxtp_extra)) return i;
+    }
+    return no_field;
+}
 
 /// Fixed storage for T's keyword names, computed at compile time.
 template <reflected_struct T>
@@ -150,6 +188,12 @@ struct field_keywords {
     }
     static constexpr bool is_valid_keyword_name_ct(std::string_view s) { return sx::is_valid_keyword_name(s); }
 
+    static_assert(!requires { std::string_view(T::sxtp_rest); } || rest_field<T>() != no_field,
+                  "sxtp: sxtp_rest names no field of this struct");
+    static_assert(!requires { std::string_view(T::sxtp_extra); } || extra_field<T>() != no_field,
+                  "sxtp: sxtp_extra names no field of this struct");
+    static_assert(rest_field<T>() == no_field || is_form_struct<T>,
+                  "sxtp: sxtp_rest (positional items) needs a form struct; add static constexpr std::string_view sxtp_form = \"head\"");
     static_assert(renames_name_fields(),
                   "sxtp: an entry of sxtp_renames names no field of this struct; check the C++ field name in {\"field\", \"keyword\"}");
     static_assert(all_valid(),

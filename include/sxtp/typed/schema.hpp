@@ -23,10 +23,6 @@
 
 namespace sxtp::typed {
 
-/// Tag of a user schema: `sx::value tag_invoke(schema_tag<T>)`.
-template <class T>
-struct schema_tag {};
-
 /// The schema description of T.
 template <class T>
 sx::value schema_of();

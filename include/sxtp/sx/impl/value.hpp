@@ -40,12 +40,14 @@ constexpr bool is_valid_keyword_name(std::string_view name) noexcept {
     return !name.empty() && detail::all_symbol_chars(name);
 }
 
-inline symbol::symbol(std::string name) : name_(std::move(name)) {
-    if (!is_valid_symbol_name(name_)) throw boost::system::system_error(error::invalid_name, name_);
+inline symbol::symbol(std::string name) {
+    if (!is_valid_symbol_name(name)) throw boost::system::system_error(error::invalid_name, name);
+    name_ = std::move(name);
 }
 
-inline keyword::keyword(std::string name) : name_(std::move(name)) {
-    if (!is_valid_keyword_name(name_)) throw boost::system::system_error(error::invalid_name, ':' + name_);
+inline keyword::keyword(std::string name) {
+    if (!is_valid_keyword_name(name)) throw boost::system::system_error(error::invalid_name, ':' + name);
+    name_ = std::move(name);
 }
 
 

@@ -23,8 +23,11 @@ template <class T>
 struct codec_of<T, category::optional> {
     using inner = typename T::value_type;
     static sx::value encode(const T& o) { return o ? codec<inner>::encode(*o) : sx::value(); }
+    // Note: as a struct field, an empty optional is left out and an absent key
+    // decodes to nullopt; so `:body nil` and no :body stay distinct for
+    // std::optional<sx::value>.
     static bool decode(const sx::value& v, T& out, decode_error& e) {
-        if (v.is_nil()) {
+        if (v.is_nil() && !std::is_same_v<inner, sx::value>) {  // an optional sx::value holds nil itself
             out.reset();
             return true;
         }

@@ -1,0 +1,10 @@
+// sxtp/wire.hpp — SXTP messages, statuses and conditions.
+#ifndef SXTP_WIRE_HPP
+#define SXTP_WIRE_HPP
+
+#include <sxtp/wire/condition.hpp>
+#include <sxtp/wire/conditions.hpp>
+#include <sxtp/wire/messages.hpp>
+#include <sxtp/wire/status.hpp>
+
+#endif

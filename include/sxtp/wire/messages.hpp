@@ -1,0 +1,184 @@
+// sxtp/wire/messages.hpp — the seven messages of SPEC §3 as C++ types.
+//
+// Each is a form struct: it encodes as `(request :verb … :path …)` with its
+// fields in the order declared below, leaves out absent optional fields, and
+// decodes with the field path in every error (":headers :timeout-ms:
+// expected integer, got string"). Unknown fields are ignored, except in
+// headers, which keep them (`other`).
+#ifndef SXTP_WIRE_MESSAGES_HPP
+#define SXTP_WIRE_MESSAGES_HPP
+
+#include <sxtp/sx/value.hpp>
+#include <sxtp/typed/codec.hpp>
+#include <sxtp/wire/condition.hpp>
+#include <sxtp/wire/status.hpp>
+
+#include <boost/hana/define_struct.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sxtp {
+
+/// A request's correlation tag: a non-negative integer or a string of at most 64 bytes.
+class message_tag {
+public:
+    message_tag() = default;
+    /// Throws std::invalid_argument for a negative number.
+    message_tag(std::int64_t n) : v_(n) {
+        if (n < 0) throw std::invalid_argument("sxtp: a tag must be a non-negative integer or a string of at most 64 bytes");
+    }
+    /// Throws std::invalid_argument for a string longer than 64 bytes.
+    message_tag(std::string s) : v_(std::move(s)) {
+        if (std::get<std::string>(v_).size() > 64)
+            throw std::invalid_argument("sxtp: a tag must be a non-negative integer or a string of at most 64 bytes");
+    }
+    message_tag(const char* s) : message_tag(std::string(s)) {}
+    const std::variant<std::int64_t, std::string>& get() const noexcept { return v_; }
+    friend bool operator==(const message_tag&, const message_tag&) = default;
+    friend auto operator<=>(const message_tag&, const message_tag&) = default;
+
+    friend sx::value tag_invoke(typed::to_sx_tag, const message_tag& t) {
+        return std::visit([](const auto& x) { return sx::value(x); }, t.v_);
+    }
+    friend message_tag tag_invoke(typed::from_sx_tag<message_tag>, const sx::value& v) {
+        if (v.is_int()) return message_tag(v.as_int());
+        if (v.is_string()) return message_tag(std::string(v.as_string()));
+        throw typed::decode_exception({typed::error::wrong_kind, {}, "expected integer or string, got " + std::string(sx::to_string(v.type()))});
+    }
+    friend sx::value tag_invoke(typed::schema_tag<message_tag>) {
+        return sx::value::list(sx::value::make_symbol_unchecked("one-of"), "integer", "string");
+    }
+
+private:
+    std::variant<std::int64_t, std::string> v_{std::int64_t{0}};
+};
+
+/// A string or a list of strings (`:accept`, `:language`).
+using string_or_list = std::variant<std::string, std::vector<std::string>>;
+
+/// The standard headers (SPEC §6), typed, plus every other header in `other`.
+struct headers {
+    static constexpr std::string_view sxtp_extra = "other";
+    BOOST_HANA_DEFINE_STRUCT(headers,
+        (std::optional<string_or_list>, accept),
+        (std::optional<string_or_list>, language),
+        (std::optional<std::string>, if_match),
+        (std::optional<std::vector<sx::symbol>>, capabilities),
+        (std::optional<std::string>, origin),
+        (std::optional<std::string>, content_type),
+        (std::optional<std::string>, content_hash),
+        (std::optional<sx::keyword>, cache),
+        (std::optional<std::vector<sx::keyword>>, vary),
+        (std::optional<sx::value>, link),
+        (std::optional<std::string>, host),
+        (std::optional<std::string>, location),
+        (std::optional<std::int64_t>, timeout_ms),
+        (std::map<sx::keyword, sx::value>, other));
+};
+
+/// One `:set-cookie` entry.
+struct cookie {
+    BOOST_HANA_DEFINE_STRUCT(cookie,
+        (sx::value, value),
+        (std::optional<std::int64_t>, max_age),
+        (std::optional<std::string>, path),
+        (std::optional<std::string>, domain),
+        (std::optional<bool>, secure),
+        (std::optional<sx::keyword>, same_site),
+        (std::optional<bool>, delete_));
+    static constexpr typed::rename sxtp_renames[] = {{"delete_", "delete"}};
+};
+
+/// `(request :verb SYM :path STR …)`
+struct request {
+    static constexpr std::string_view sxtp_form = "request";
+    BOOST_HANA_DEFINE_STRUCT(request,
+        (sx::symbol, verb),
+        (std::string, path),
+        (std::optional<message_tag>, tag),
+        (std::optional<sxtp::headers>, headers),
+        (std::optional<std::map<sx::keyword, sx::value>>, cookies),
+        (std::optional<sx::value>, params),
+        (std::optional<std::vector<sx::symbol>>, capabilities),
+        (std::optional<sx::value>, auth),
+        (std::optional<bool>, stream),
+        (std::optional<sx::value>, body));
+};
+
+/// `(response :status SYM …)`
+struct response {
+    static constexpr std::string_view sxtp_form = "response";
+    BOOST_HANA_DEFINE_STRUCT(response,
+        (sxtp::status, status),
+        (std::optional<message_tag>, tag),
+        (std::optional<sxtp::headers>, headers),
+        (std::optional<std::map<sx::keyword, cookie>>, set_cookie),
+        (std::optional<bool>, stream),
+        (std::optional<sx::value>, body));
+};
+
+/// `(chunk [:tag T] [:seq INT] [:body ANY] [:done BOOL])`
+struct chunk {
+    static constexpr std::string_view sxtp_form = "chunk";
+    BOOST_HANA_DEFINE_STRUCT(chunk,
+        (std::optional<message_tag>, tag),
+        (std::optional<std::int64_t>, seq),
+        (std::optional<sx::value>, body),
+        (std::optional<bool>, done));
+};
+
+/// `(event [:tag T] :type SYM [:id STR] [:body ANY] [:time INT])`
+struct event {
+    static constexpr std::string_view sxtp_form = "event";
+    BOOST_HANA_DEFINE_STRUCT(event,
+        (std::optional<message_tag>, tag),
+        (sx::symbol, type),
+        (std::optional<std::string>, id),
+        (std::optional<sx::value>, body),
+        (std::optional<std::int64_t>, time));
+};
+
+/// `(cancel :tag T)`
+struct cancel {
+    static constexpr std::string_view sxtp_form = "cancel";
+    BOOST_HANA_DEFINE_STRUCT(cancel, (message_tag, tag));
+};
+
+/// `(credit :tag T :n INT)`
+struct credit {
+    static constexpr std::string_view sxtp_form = "credit";
+    BOOST_HANA_DEFINE_STRUCT(credit, (message_tag, tag), (std::int64_t, n));
+};
+
+/// Any message.
+using message = std::variant<request, response, condition, chunk, event, cancel, credit>;
+
+/// Decodes a message by its head symbol. Errors: not a form of one of the
+/// seven heads (error::wrong_kind), or a field of the wrong type (with its path).
+inline boost::system::result<message, typed::decode_error> decode_message(const sx::value& v) {
+    if (!v.is_list() || v.empty() || !v[0].is_symbol())
+        return typed::decode_error{typed::error::wrong_kind, {}, "expected a message form (request …), got " + std::string(sx::to_string(v.type()))};
+    const std::string_view head = v[0].name();
+    auto as = [&]<class M>(std::type_identity<M>) -> boost::system::result<message, typed::decode_error> {
+        auto r = typed::try_from_sx<M>(v);
+        if (!r) return r.error();
+        return message(std::move(*r));
+    };
+    if (head == "request") return as(std::type_identity<request>{});
+    if (head == "response") return as(std::type_identity<response>{});
+    if (head == "condition") return as(std::type_identity<condition>{});
+    if (head == "chunk") return as(std::type_identity<chunk>{});
+    if (head == "event") return as(std::type_identity<event>{});
+    if (head == "cancel") return as(std::type_identity<cancel>{});
+    if (head == "credit") return as(std::type_identity<credit>{});
+    return typed::decode_error{typed::error::wrong_kind, {}, "unknown message head " + std::string(head)};
+}
+
+} // namespace sxtp
+
+#endif
