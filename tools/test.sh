@@ -15,7 +15,7 @@ jobs=$(nproc)
 
 echo "== clang 14, ASan + UBSan"
 cmake -S . -B build/ci-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
-    -DSXTP_SANITIZE=address,undefined -DSXTP_BUILD_FUZZ=ON >/dev/null
+    -DSXTP_SANITIZE=address,undefined -DSXTP_BUILD_FUZZ=ON -DSXTP_COMPILE_FAIL_TESTS=OFF >/dev/null
 cmake --build build/ci-asan -j "$jobs"
 (cd build/ci-asan && ASAN_OPTIONS=detect_leaks=1 ctest -j "$jobs" --output-on-failure)
 

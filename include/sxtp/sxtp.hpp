@@ -5,5 +5,7 @@
 #include <sxtp/version.hpp>
 #include <sxtp/sx.hpp>
 #include <sxtp/sx/hash.hpp>
+#include <sxtp/typed.hpp>
+#include <sxtp/wire.hpp>
 
 #endif

@@ -1,0 +1,218 @@
+// sxtp/typed/endpoint.hpp — endpoints as types, shared by server and client.
+//
+//   struct get_post : sxtp::endpoint<"fetch", "/blog/posts/{id}"> {
+//       using params = get_post_params;              // reflected struct; has a field `id`
+//       using result = post;                         // the response body
+//       using raises = sxtp::raises<post_not_found>; // conditions it may answer with
+//       using capabilities = sxtp::capabilities<"blog:read">;
+//       static constexpr auto cache = sxtp::cache_policy::revalidate;
+//   };
+//
+// Members a derived endpoint may redefine, with their defaults:
+//   params        sxtp::no_params    a reflected struct (an SX dict)
+//   body          sxtp::no_body      the request body type
+//   result        sxtp::no_result    the response body type
+//   chunk         sxtp::no_chunk     for streaming endpoints, the type of each chunk's body
+//   success       status_code::ok    the status of a successful answer
+//   capabilities  capabilities<>     required capability symbols
+//   cache         cache_policy::none (SPEC §8)
+//   raises        raises<>           declared condition types
+//   streaming     false              whether the answer is a stream of chunks
+//
+// `sxtp::endpoint_check<E>` checks all of it at compile time, each mistake
+// with a sentence that names it and its fix; the server, the client and
+// `make_request` instantiate it.
+#ifndef SXTP_TYPED_ENDPOINT_HPP
+#define SXTP_TYPED_ENDPOINT_HPP
+
+#include <sxtp/sx/value.hpp>
+#include <sxtp/typed/codec.hpp>
+#include <sxtp/typed/fixed_string.hpp>
+#include <sxtp/wire/condition.hpp>
+#include <sxtp/wire/status.hpp>
+
+#include <boost/describe/class.hpp>
+
+#include <array>
+#include <string_view>
+
+namespace sxtp {
+
+/// SPEC §8 cache policies.
+enum class cache_policy { none, revalidate, immutable };
+
+/// No params: an empty dict (or none at all) on the wire.
+struct no_params {};
+BOOST_DESCRIBE_STRUCT(no_params, (), ())
+/// No request body.
+struct no_body {};
+BOOST_DESCRIBE_STRUCT(no_body, (), ())
+/// No response body.
+struct no_result {};
+BOOST_DESCRIBE_STRUCT(no_result, (), ())
+/// Not a streaming endpoint.
+struct no_chunk {};
+BOOST_DESCRIBE_STRUCT(no_chunk, (), ())
+
+namespace detail {
+
+// A path pattern: starts with '/', segments separated by '/', a segment is
+// literal text or a whole "{name}" whose name is a C++ identifier.
+constexpr bool is_ident_char(char c, bool first) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
+}
+constexpr bool valid_path_pattern(std::string_view p) {
+    if (p.empty() || p[0] != '/') return false;
+    std::size_t i = 1;
+    while (i <= p.size()) {
+        const std::size_t end = p.find('/', i) == std::string_view::npos ? p.size() : p.find('/', i);
+        const std::string_view seg = p.substr(i, end - i);
+        if (seg.empty() && end != p.size()) return false;  // "//"
+        if (!seg.empty() && seg.front() == '{') {
+            if (seg.size() < 3 || seg.back() != '}') return false;
+            const std::string_view name = seg.substr(1, seg.size() - 2);
+            for (std::size_t k = 0; k < name.size(); ++k)
+                if (!is_ident_char(name[k], k == 0)) return false;
+        } else {
+            for (char c : seg)
+                if (c == '{' || c == '}' || c == '?' || c == '#' || c == ' ') return false;
+        }
+        i = end + 1;
+    }
+    return true;
+}
+/// The names of the "{name}" segments, in order (at most 16).
+struct path_params {
+    std::array<std::string_view, 16> names{};
+    std::size_t count = 0;
+};
+constexpr path_params params_of_path(std::string_view p) {
+    path_params out;
+    std::size_t i = 0;
+    while ((i = p.find('{', i)) != std::string_view::npos) {
+        const std::size_t close = p.find('}', i);
+        if (close == std::string_view::npos || out.count == 16) break;
+        out.names[out.count++] = p.substr(i + 1, close - i - 1);
+        i = close;
+    }
+    return out;
+}
+constexpr bool path_params_distinct(std::string_view p) {
+    const path_params pp = params_of_path(p);
+    for (std::size_t i = 0; i < pp.count; ++i)
+        for (std::size_t j = i + 1; j < pp.count; ++j)
+            if (pp.names[i] == pp.names[j]) return false;
+    return true;
+}
+
+} // namespace detail
+
+/// Required capabilities: `capabilities<"fetch", "db:read">`.
+template <fixed_string... Names>
+struct capabilities {
+    static_assert((sx::is_valid_symbol_name(Names.view()) && ...),
+                  "sxtp::capabilities<...>: every capability must be a valid symbol name, such as \"fetch\" or \"db:read\"");
+    static constexpr std::array<std::string_view, sizeof...(Names)> names = {Names.view()...};
+};
+
+/// The condition types an endpoint may answer with: `raises<not_found, payment_declined>`.
+template <class... Conditions>
+struct raises {
+    static_assert((condition_type<Conditions> && ...),
+                  "sxtp::raises<...>: every raised type must be a condition type: give it "
+                  "static constexpr std::string_view sxtp_condition = \"its-name\"; and reflect its fields");
+    static constexpr std::array<std::string_view, sizeof...(Conditions)> names = {std::string_view(Conditions::sxtp_condition)...};
+    static constexpr bool distinct() {
+        for (std::size_t i = 0; i < names.size(); ++i)
+            for (std::size_t j = i + 1; j < names.size(); ++j)
+                if (names[i] == names[j]) return false;
+        return true;
+    }
+    static_assert(distinct(), "sxtp::raises<...>: two raised conditions have the same sxtp_condition name; rename one");
+};
+
+/// Base of every endpoint: fixes the verb and the path pattern.
+template <fixed_string Verb, fixed_string Path>
+struct endpoint {
+    static_assert(sx::is_valid_symbol_name(Verb.view()),
+                  "sxtp::endpoint<Verb, Path>: the verb must be a valid symbol name, such as \"fetch\" or \"mutate\"");
+    static_assert(detail::valid_path_pattern(Path.view()),
+                  "sxtp::endpoint<Verb, Path>: malformed path pattern; it starts with '/', has no empty segment, and a "
+                  "parameter is a whole segment \"{name}\" with a C++ identifier inside");
+    static_assert(detail::path_params_distinct(Path.view()),
+                  "sxtp::endpoint<Verb, Path>: a path parameter appears twice; give each {name} its own name");
+
+    static constexpr std::string_view verb = Verb.view();
+    static constexpr std::string_view path = Path.view();
+    using params = no_params;
+    using body = no_body;
+    using result = no_result;
+    using chunk = no_chunk;
+    static constexpr status_code success = status_code::ok;
+    using capabilities = sxtp::capabilities<>;
+    static constexpr cache_policy cache = cache_policy::none;
+    using raises = sxtp::raises<>;
+    static constexpr bool streaming = false;
+};
+
+namespace detail {
+template <class T>
+constexpr bool has_field_named(std::string_view name) {
+    if constexpr (typed::reflected_struct<T>) {
+        for (std::string_view f : typed::detail::cxx_field_names<T>())
+            if (f == name) return true;
+    }
+    return false;
+}
+template <class T>
+constexpr bool fields_cover_path(std::string_view path) {
+    const path_params pp = params_of_path(path);
+    for (std::size_t i = 0; i < pp.count; ++i)
+        if (!has_field_named<T>(pp.names[i])) return false;
+    return true;
+}
+template <class E>
+concept endpoint_like = requires {
+    { E::verb } -> std::convertible_to<std::string_view>;
+    { E::path } -> std::convertible_to<std::string_view>;
+    typename E::params;
+    typename E::body;
+    typename E::result;
+};
+} // namespace detail
+
+/// Checks an endpoint type at compile time; `endpoint_check<E>::ok` is true
+/// when it compiles at all.
+template <class E>
+struct endpoint_check {
+    static_assert(detail::endpoint_like<E>,
+                  "sxtp: an endpoint type must derive from sxtp::endpoint<\"verb\", \"/path\">");
+    static_assert(typed::reflected_struct<typename E::params>,
+                  "sxtp: an endpoint's params must be a struct reflected with BOOST_HANA_DEFINE_STRUCT or BOOST_DESCRIBE_STRUCT "
+                  "(params travel as a dict)");
+    static_assert(detail::fields_cover_path<typename E::params>(E::path),
+                  "sxtp: the endpoint's path has a {parameter} that is not a field of its params struct; add the field or "
+                  "rename the parameter");
+    static_assert(typed::marshallable<typename E::params>, "sxtp: the endpoint's params type cannot be marshalled to SX");
+    static_assert(typed::marshallable<typename E::body>,
+                  "sxtp: the endpoint's body type cannot be marshalled to SX; use a supported type or give it tag_invoke conversions");
+    static_assert(typed::marshallable<typename E::result>,
+                  "sxtp: the endpoint's result type cannot be marshalled to SX; use a supported type or give it tag_invoke conversions");
+    static_assert(typed::marshallable<typename E::chunk>, "sxtp: the endpoint's chunk type cannot be marshalled to SX");
+    static_assert(E::success <= status_code::not_modified,
+                  "sxtp: an endpoint's success status must be ok, created, accepted, no_content, redirect or not_modified");
+    static_assert(!E::streaming || !std::is_same_v<typename E::chunk, no_chunk>,
+                  "sxtp: a streaming endpoint must name the type of its chunks: using chunk = …;");
+    static_assert(E::streaming || std::is_same_v<typename E::chunk, no_chunk>,
+                  "sxtp: an endpoint with a chunk type must say static constexpr bool streaming = true;");
+    // Completing raises<...> and capabilities<...> runs their own checks.
+    static constexpr bool ok = sizeof(typename E::raises) > 0 && sizeof(typename E::capabilities) > 0;
+};
+
+/// An endpoint type that passes every check.
+template <class E>
+concept endpoint_type = detail::endpoint_like<E> && endpoint_check<E>::ok;
+
+} // namespace sxtp
+
+#endif

@@ -1,0 +1,13 @@
+// expect: sxtp_condition must be a valid symbol name
+#include <sxtp/wire/condition.hpp>
+#include <boost/hana/define_struct.hpp>
+#include <string>
+struct declined {
+#ifdef SXTP_COMPILE_FAIL
+    static constexpr std::string_view sxtp_condition = "payment declined";
+#else
+    static constexpr std::string_view sxtp_condition = "payment-declined";
+#endif
+    BOOST_HANA_DEFINE_STRUCT(declined, (std::string, reason));
+};
+int main() { (void)sxtp::make_condition(declined{"no"}); }

@@ -1,0 +1,8 @@
+// expect: malformed path pattern
+#include <sxtp/typed/endpoint.hpp>
+#ifdef SXTP_COMPILE_FAIL
+struct e : sxtp::endpoint<"fetch", "posts//{id"> {};
+#else
+struct e : sxtp::endpoint<"fetch", "/posts"> {};
+#endif
+static_assert(sxtp::endpoint_check<e>::ok);

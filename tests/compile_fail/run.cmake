@@ -1,0 +1,22 @@
+# One compile-fail test: SOURCE must compile as it is (the twin), and must
+# fail to compile with -DSXTP_COMPILE_FAIL, printing the sentence given on its
+# "// expect: …" line.
+file(STRINGS ${SOURCE} expect_line REGEX "^// expect: ")
+string(REGEX REPLACE "^// expect: " "" expected "${expect_line}")
+if(expected STREQUAL "")
+    message(FATAL_ERROR "${SOURCE} has no '// expect: …' line")
+endif()
+set(flags -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I${INCLUDE_DIR} -x c++)
+execute_process(COMMAND ${CXX} ${flags} ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "the compiling twin of ${SOURCE} does not compile:\n${out}")
+endif()
+execute_process(COMMAND ${CXX} ${flags} -DSXTP_COMPILE_FAIL ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(rc EQUAL 0)
+    message(FATAL_ERROR "${SOURCE} compiled with SXTP_COMPILE_FAIL; the check did not fire")
+endif()
+string(FIND "${out}" "${expected}" at)
+if(at EQUAL -1)
+    message(FATAL_ERROR "${SOURCE} failed to compile, but without the sentence \"${expected}\":\n${out}")
+endif()
+message(STATUS "failed as expected with: ${expected}")

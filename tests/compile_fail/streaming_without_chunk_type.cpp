@@ -1,0 +1,10 @@
+// expect: a streaming endpoint must name the type of its chunks
+#include <sxtp/typed/endpoint.hpp>
+#include <string>
+struct e : sxtp::endpoint<"subscribe", "/events"> {
+#ifndef SXTP_COMPILE_FAIL
+    using chunk = std::string;
+#endif
+    static constexpr bool streaming = true;
+};
+static_assert(sxtp::endpoint_check<e>::ok);
