@@ -15,6 +15,7 @@
 #include <limits>
 #include <list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -81,6 +82,7 @@ namespace {
 template <class T>
 void round_trip(const T& t) {
     const sx::value v = typed::to_sx(t);
+    CHECK(typed::canonical(t) == sx::canonical(v));  // the direct writer agrees with the value path
     const T back = typed::from_sx<T>(v);
     CHECK(typed::to_sx(back) == v);
     CHECK(sx::read(sx::canonical(v)) == v);
@@ -110,6 +112,10 @@ TEST_CASE("typed: a Hana struct maps to a keyword dict with hyphenated keys") {
     CHECK(back.extra == sx::read("(any (thing))"));
     it.note = "bring ID";
     round_trip(it);
+    it.title = "bad \xFF utf-8";
+    CHECK(typed::write_canonical(*std::make_unique<std::string>(), it) == sx::error::invalid_utf8);
+    CHECK_THROWS_AS(typed::canonical(it), boost::system::system_error);
+    CHECK_THROWS_AS(sx::canonical(typed::to_sx(it)), boost::system::system_error);
 }
 
 TEST_CASE("typed: unknown keys are ignored when decoding") {

@@ -83,6 +83,17 @@ T from_sx(const sx::value& v);
 template <class T>
 boost::system::result<T, decode_error> try_from_sx(const sx::value& v);
 
+/// Appends the canonical text of `t` to `out` (a printer sink, such as
+/// std::string): byte for byte `sx::canonical(to_sx(t))`, written without
+/// building the sx::value where the type allows. Returns the printer's errors
+/// (sx::error::invalid_utf8, non_finite_float); throws like `to_sx`.
+template <class Sink, class T>
+sx::error write_canonical(Sink& out, const T& t);
+
+/// The canonical text of `t`; throws boost::system::system_error on the errors of write_canonical.
+template <class T>
+std::string canonical(const T& t);
+
 /// Decodes `v` into an existing object (fields absent from `v` that are
 /// optional become nullopt). Returns false and fills `e` on failure.
 template <class T>
@@ -93,6 +104,7 @@ bool decode_into(const sx::value& v, T& out, decode_error& e);
 #include <sxtp/typed/detail/scalar_codecs.hpp>
 #include <sxtp/typed/detail/container_codecs.hpp>
 #include <sxtp/typed/detail/struct_codec.hpp>
+#include <sxtp/typed/detail/direct_write.hpp>
 #include <sxtp/typed/impl/codec.hpp>
 
 #endif

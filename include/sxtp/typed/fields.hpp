@@ -164,6 +164,19 @@ struct field_keywords {
     static constexpr std::string_view name(std::size_t i) {
         return {storage.chars.data() + storage.starts[i], storage.starts[i + 1] - storage.starts[i]};
     }
+    /// Field indices in canonical key order (by keyword name), for writing
+    /// dicts without sorting at run time.
+    static constexpr std::array<std::size_t, count> canonical_order = [] {
+        std::array<std::size_t, count> order{};
+        for (std::size_t i = 0; i < count; ++i) order[i] = i;
+        for (std::size_t i = 1; i < count; ++i)
+            for (std::size_t j = i; j > 0 && name(order[j]) < name(order[j - 1]); --j) {
+                const std::size_t t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        return order;
+    }();
     static constexpr bool all_valid() {
         for (std::size_t i = 0; i < count; ++i)
             if (!is_valid_keyword_name_ct(name(i))) return false;

@@ -20,6 +20,22 @@ sx::value to_sx(const T& t) {
     return detail::codec<T>::encode(t);
 }
 
+template <class Sink, class T>
+sx::error write_canonical(Sink& out, const T& t) {
+    detail::require_marshallable<T>();
+    sx::detail::writer_for<Sink> w(out);
+    const sx::error e = detail::write_direct(w, t, false);
+    w.flush();
+    return e;
+}
+
+template <class T>
+std::string canonical(const T& t) {
+    std::string out;
+    if (const sx::error e = typed::write_canonical(out, t); e != sx::error{}) throw boost::system::system_error(e);
+    return out;
+}
+
 template <class T>
 bool decode_into(const sx::value& v, T& out, decode_error& e) {
     detail::require_marshallable<T>();
