@@ -2,6 +2,7 @@
 #ifndef SXTP_SX_READER_HPP
 #define SXTP_SX_READER_HPP
 
+#include <sxtp/sx/detail/lexer.hpp>
 #include <sxtp/sx/detail/value_stack.hpp>
 #include <sxtp/sx/error.hpp>
 #include <sxtp/sx/value.hpp>
@@ -53,23 +54,18 @@ private:
     enum class mode { one, all };
 
     error parse(std::string_view text, mode m, std::vector<value>& out);
-    error read_string(const char*& p);
-    error read_token(const char*& p);
-    error read_number(std::string_view token);
-    error push(value v, const char* at);
-    error close_container(const char*& p, frame::type closing);
+    error close_container(const char* at, frame::type closing);
     error finish_value(std::vector<value>& out, mode m, bool& have_top);
     error sort_dict(const frame& f);
+    error push(value v, const char* at);
     read_error make_error(std::string_view text, error e) const;
 
     read_options options_;
+    detail::lexer lex_;
     detail::value_stack stack_;         // finished items (and their offsets) waiting for their container
     std::vector<frame> frames_;
-    std::string scratch_;               // decoded text of strings with escapes
     std::vector<std::size_t> order_;    // dict entry order while sorting many keys
     const char* begin_ = nullptr;
-    const char* end_ = nullptr;
-    const char* error_at_ = nullptr;
 };
 
 /// Reads exactly one value; throws `read_exception` on error.

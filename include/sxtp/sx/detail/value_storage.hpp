@@ -1,10 +1,12 @@
 // Storage of sx::value (heap text and item blocks) and the privileged
 // access the reader, the printer and the tree algorithms use. Included by
 // impl/value.hpp once sx::value is complete.
+// Outside the guard on purpose: included first, this header lets value.hpp
+// (which includes it back at its end) complete sx::value before going on.
+#include <sxtp/sx/value.hpp>
+
 #ifndef SXTP_SX_DETAIL_VALUE_STORAGE_HPP
 #define SXTP_SX_DETAIL_VALUE_STORAGE_HPP
-
-#include <sxtp/sx/value.hpp>
 
 #include <bit>
 #include <cmath>
