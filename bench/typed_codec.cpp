@@ -2,9 +2,11 @@
 // against Boost.JSON + Boost.Describe (value_from / value_to) of the same
 // struct, in the same run.
 //
-//   encode: struct -> text   sxtp: typed::to_sx + write_canonical
+//   encode: struct -> text   sxtp: typed::write_canonical (straight from the
+//                                  struct), and typed::to_sx + sx::write_canonical
 //                            JSON: json::value_from + serializer
-//   decode: text -> struct   sxtp: reader::read + typed::from_sx
+//   decode: text -> struct   sxtp: typed::read (straight into the struct),
+//                                  and reader::read + typed::from_sx
 //                            JSON: parser + json::value_to
 // Each side reuses its reader/parser and output buffer. Boost.JSON is also
 // measured with a monotonic resource (its fastest configuration).
@@ -134,7 +136,8 @@ int main(int argc, char** argv) {
     });
 
     sx::reader rd;
-    const double sx_decode = measure([&] { sink = typed::from_sx<bench::payload>(*rd.read(sx_text)).items.size(); });
+    const double sx_decode_value = measure([&] { sink = typed::from_sx<bench::payload>(*rd.read(sx_text)).items.size(); });
+    const double sx_decode = measure([&] { sink = typed::read<bench::payload>(sx_text).items.size(); });
     json::parser jp;
     const double json_decode = measure([&] {
         jp.reset();
@@ -157,6 +160,7 @@ int main(int argc, char** argv) {
     row("  the same through an sx::value", sx_encode_value, json_encode);
     row("encode vs JSON with monotonic resource", sx_encode, json_encode_mono);
     row("decode (text -> struct)", sx_decode, json_decode);
+    row("  the same through an sx::value", sx_decode_value, json_decode);
     row("decode vs JSON with monotonic resource", sx_decode, json_decode_mono);
     std::printf("\nratio = JSON time / sxtp time (> 1: sxtp faster)\n");
 }

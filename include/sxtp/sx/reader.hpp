@@ -43,6 +43,13 @@ public:
     /// Reads a document of any number (zero included) of top-level forms.
     read_result<std::vector<value>> read_all(std::string_view text);
 
+    /// Reads the next top-level form of `text` at or after byte `offset`
+    /// (whitespace and comments before it are skipped) and moves `offset`
+    /// just past it; what follows is not looked at. `depth_used` levels of
+    /// nesting are taken as already open, so the form may nest only
+    /// `max_depth - depth_used` deeper. Error offsets are offsets into `text`.
+    read_result<value> read_next(std::string_view text, std::size_t& offset, std::size_t depth_used = 0);
+
     const read_options& options() const noexcept { return options_; }
 
 private:
@@ -51,9 +58,9 @@ private:
         std::size_t base;    // index in stack_ of its first item
         std::size_t offset;  // offset of its opening byte
     };
-    enum class mode { one, all };
+    enum class mode { one, all, next };
 
-    error parse(std::string_view text, mode m, std::vector<value>& out);
+    error parse(std::string_view text, mode m, std::vector<value>& out, std::size_t start = 0);
     error close_container(const char* at, frame::type closing);
     error finish_value(std::vector<value>& out, mode m, bool& have_top);
     error sort_dict(const frame& f);
@@ -66,6 +73,7 @@ private:
     std::vector<frame> frames_;
     std::vector<std::size_t> order_;    // dict entry order while sorting many keys
     const char* begin_ = nullptr;
+    std::size_t depth_used_ = 0;
 };
 
 /// Reads exactly one value; throws `read_exception` on error.

@@ -38,6 +38,7 @@
 #ifndef SXTP_TYPED_CODEC_HPP
 #define SXTP_TYPED_CODEC_HPP
 
+#include <sxtp/sx/reader.hpp>
 #include <sxtp/sx/value.hpp>
 #include <sxtp/typed/error.hpp>
 #include <sxtp/typed/fields.hpp>
@@ -94,6 +95,18 @@ sx::error write_canonical(Sink& out, const T& t);
 template <class T>
 std::string canonical(const T& t);
 
+/// Reads exactly one value from SX text and decodes it as T, straight into
+/// T where the type allows (no sx::value tree). Results and errors are those
+/// of `try_from_sx<T>(sx::read(text))`; a syntax error is a decode_error whose
+/// code is the sx::error and whose detail holds the reader's message with
+/// its position.
+template <class T>
+boost::system::result<T, decode_error> try_read(std::string_view text, const sx::read_options& options = {});
+
+/// As `try_read`, throwing `decode_exception`.
+template <class T>
+T read(std::string_view text, const sx::read_options& options = {});
+
 /// Decodes `v` into an existing object (fields absent from `v` that are
 /// optional become nullopt). Returns false and fills `e` on failure.
 template <class T>
@@ -105,6 +118,7 @@ bool decode_into(const sx::value& v, T& out, decode_error& e);
 #include <sxtp/typed/detail/container_codecs.hpp>
 #include <sxtp/typed/detail/struct_codec.hpp>
 #include <sxtp/typed/detail/direct_write.hpp>
+#include <sxtp/typed/detail/direct_read.hpp>
 #include <sxtp/typed/impl/codec.hpp>
 
 #endif

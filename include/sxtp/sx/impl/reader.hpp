@@ -36,20 +36,34 @@ inline read_result<value> reader::read(std::string_view text) {
     return v;
 }
 
+inline read_result<value> reader::read_next(std::string_view text, std::size_t& offset, std::size_t depth_used) {
+    std::vector<value> unused;
+    depth_used_ = depth_used;
+    const error e = parse(text.substr(0, text.size()), mode::next, unused, std::min(offset, text.size()));
+    depth_used_ = 0;
+    if (e != error{}) return make_error(text, e);
+    offset = static_cast<std::size_t>(lex_.pos() - text.data());
+    value v = std::move(stack_[0]);
+    stack_.clear();
+    return v;
+}
+
 inline read_result<std::vector<value>> reader::read_all(std::string_view text) {
     std::vector<value> out;
     if (const error e = parse(text, mode::all, out); e != error{}) return make_error(text, e);
     return out;
 }
 
-inline error reader::parse(std::string_view text, mode m, std::vector<value>& out) {
+inline error reader::parse(std::string_view text, mode m, std::vector<value>& out, std::size_t start) {
     stack_.clear();
     frames_.clear();
     lex_.reset(text);
+    lex_.set_pos(text.data() + start);
     begin_ = text.data();
     bool have_top = false;
     detail::token tok;
     for (;;) {
+        if (m == mode::next && have_top) return error{};
         if (m == mode::one && have_top) {  // only whitespace and comments may follow the value
             if (const error e = lex_.skip_space(); e != error{}) return e;
             lex_.set_error_at(lex_.pos());
@@ -60,7 +74,7 @@ inline error reader::parse(std::string_view text, mode m, std::vector<value>& ou
         if (tok.t == type::end) {
             lex_.set_error_at(tok.start);
             if (!frames_.empty()) return error::unexpected_end;
-            if (m == mode::one && !have_top) return error::empty_input;
+            if (m != mode::all && !have_top) return error::empty_input;
             return error{};
         }
 
@@ -69,7 +83,7 @@ inline error reader::parse(std::string_view text, mode m, std::vector<value>& ou
         case type::open_list:
         case type::open_dict:
         case type::quote:
-            if (frames_.size() >= options_.max_depth) { lex_.set_error_at(tok.start); return error::depth_exceeded; }
+            if (frames_.size() + depth_used_ >= options_.max_depth) { lex_.set_error_at(tok.start); return error::depth_exceeded; }
             frames_.push_back({tok.t == type::open_list ? frame::type::list : tok.t == type::open_dict ? frame::type::dict : frame::type::quote,
                                stack_.size(), static_cast<std::size_t>(tok.start - begin_)});
             continue;

@@ -45,6 +45,14 @@ consteval bool check_all_fields() {
     return ok;
 }
 
+template <class M>
+constexpr bool is_keyword_map() {
+    if constexpr (is_map<M>::value) return std::is_same_v<typename M::key_type, sx::keyword>;
+    else return false;
+}
+template <class M>
+concept keyword_map = is_keyword_map<M>();
+
 template <class T>
 struct codec_of<T, category::structure> {
     using names = field_keywords<T>;
@@ -69,7 +77,7 @@ struct codec_of<T, category::structure> {
         for_each_field(t, [&](std::size_t i, const auto& member) {
             using M = std::remove_cvref_t<decltype(member)>;
             if (i == extra) {
-                if constexpr (is_map<M>::value)
+                if constexpr (keyword_map<M>)
                     for (const auto& [k, x] : member)
                         if (!is_declared(k.name())) d.insert_or_assign(sx::value(k), codec<typename M::mapped_type>::encode(x));
                 return;
@@ -93,7 +101,7 @@ struct codec_of<T, category::structure> {
                 return;
             }
             if (i == extra) {
-                if constexpr (is_map<M>::value)
+                if constexpr (keyword_map<M>)
                     for (const auto& [k, x] : member)
                         if (!is_declared(k.name())) {
                             l.push_back(sx::value(k));
@@ -140,7 +148,7 @@ struct codec_of<T, category::structure> {
             if (!ok) return;
             using M = std::remove_cvref_t<decltype(member)>;
             if (i == extra) {
-                if constexpr (is_map<M>::value) {
+                if constexpr (keyword_map<M>) {
                     member.clear();
                     for (auto [k, x] : v.entries())
                         if (k.is_keyword() && !is_declared(k.name())) {
@@ -192,7 +200,7 @@ struct codec_of<T, category::structure> {
                 return;
             }
             if (i == extra) {
-                if constexpr (is_map<M>::value) {
+                if constexpr (keyword_map<M>) {
                     member.clear();
                     for (const auto& a : f.arguments())
                         if (!is_declared(a.name)) {

@@ -37,6 +37,28 @@ std::string canonical(const T& t) {
 }
 
 template <class T>
+boost::system::result<T, decode_error> try_read(std::string_view text, const sx::read_options& options) {
+    detail::require_marshallable<T>();
+    {
+        detail::text_decoder d(text, options);
+        sx::detail::token tok;
+        T out{};
+        if (d.next(tok) && tok.t != sx::detail::token::type::end && detail::read_direct(d, tok, out) &&
+            d.lex.skip_space() == sx::error{} && d.lex.pos() == text.data() + text.size())
+            return out;
+    }
+    // The fast path gave up: the value path decides, with its exact errors.
+    auto v = sx::try_read(text, options);
+    if (!v) return decode_error{v.error().code, {}, v.error().message()};
+    return try_from_sx<T>(*v);
+}
+
+template <class T>
+T read(std::string_view text, const sx::read_options& options) {
+    return try_read<T>(text, options).value();
+}
+
+template <class T>
 bool decode_into(const sx::value& v, T& out, decode_error& e) {
     detail::require_marshallable<T>();
     return detail::codec<T>::decode(v, out, e);
