@@ -1,6 +1,15 @@
 #include <sxtp/sxtp.hpp>
 
+#include <boost/hana/define_struct.hpp>
+
 #include <iostream>
+#include <string>
+#include <vector>
+
+// C++ types are the schema: fields map to keywords (per_page is :per-page).
+struct post {
+    BOOST_HANA_DEFINE_STRUCT(post, (std::string, title), (std::vector<std::string>, tags), (int, per_page));
+};
 
 int main() {
     namespace sx = sxtp::sx;
@@ -21,5 +30,11 @@ int main() {
 
     // Bad input is an error value (or, with sx::read, an exception), never a crash.
     if (auto bad = sx::try_read("{:a 1 :a 2}"); !bad)
+        std::cout << "rejected: " << bad.error().message() << '\n';
+
+    // Text straight into a struct and back; errors name the field path.
+    const post p = sxtp::typed::read<post>(R"({:title "SXTP" :tags ("sx" "protocol") :per-page 20})");
+    std::cout << p.title << ": " << sxtp::typed::canonical(p) << '\n';
+    if (auto bad = sxtp::typed::try_read<post>(R"({:title "SXTP" :tags ("sx" 4) :per-page 20})"); !bad)
         std::cout << "rejected: " << bad.error().message() << '\n';
 }

@@ -4,6 +4,7 @@
 #define SXTP_TYPED_HPP
 
 #include <sxtp/typed/codec.hpp>
+#include <sxtp/typed/define_struct.hpp>
 #include <sxtp/typed/endpoint.hpp>
 #include <sxtp/typed/error.hpp>
 #include <sxtp/typed/fields.hpp>
