@@ -13,6 +13,8 @@
 // document ("docs/s"), which the table also prints.
 //
 // usage: bench_sx_codec [seconds-per-measurement, default 0.5]
+#include "measure.hpp"
+
 #include <sxtp/sx.hpp>
 
 #include <boost/json.hpp>
@@ -81,22 +83,9 @@ std::string api_document() {
     return s;
 }
 
-// Best of 5 runs of `op` repeated for `seconds_per_run`; returns seconds per call.
 template <class Op>
 double measure(Op op) {
-    double best = 1e9;
-    for (int run = 0; run < 5; ++run) {
-        std::size_t n = 0;
-        const auto t0 = std::chrono::steady_clock::now();
-        double elapsed = 0;
-        do {
-            for (int i = 0; i < 64; ++i) op();
-            n += 64;
-            elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        } while (elapsed < seconds_per_run / 5);
-        best = std::min(best, elapsed / static_cast<double>(n));
-    }
-    return best;
+    return bench_support::measure(seconds_per_run, op);
 }
 
 volatile std::size_t sink;

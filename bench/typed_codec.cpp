@@ -12,6 +12,8 @@
 // measured with a monotonic resource (its fastest configuration).
 //
 // usage: bench_typed_codec [seconds-per-measurement, default 0.5]
+#include "measure.hpp"
+
 #include <sxtp/sx.hpp>
 #include <sxtp/typed.hpp>
 
@@ -59,19 +61,7 @@ volatile std::size_t sink;
 
 template <class Op>
 double measure(Op op) {
-    double best = 1e9;
-    for (int run = 0; run < 5; ++run) {
-        std::size_t n = 0;
-        const auto t0 = std::chrono::steady_clock::now();
-        double elapsed = 0;
-        do {
-            for (int i = 0; i < 32; ++i) op();
-            n += 32;
-            elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        } while (elapsed < seconds_per_run / 5);
-        best = std::min(best, elapsed / static_cast<double>(n));
-    }
-    return best;
+    return bench_support::measure(seconds_per_run, op);
 }
 
 bench::payload make_payload() {

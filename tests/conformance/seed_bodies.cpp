@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/files.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -60,11 +62,8 @@ struct inspect_result {
 namespace {
 
 std::map<std::string, sx::value> examples() {
-    std::ifstream in(fs::path(SXTP_TEST_DATA) / "seeds" / "spec.sx", std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
     std::map<std::string, sx::value> out;
-    for (const sx::value& form : sx::read_all(ss.str()))
+    for (const sx::value& form : sx::read_all(test_support::slurp(test_support::data_path("seeds/spec.sx"))))
         if (form[1].name().starts_with("example-")) out.emplace(std::string(form[1].name()), form[2][1]);  // (define name (quote (…)))
     return out;
 }

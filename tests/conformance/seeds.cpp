@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/files.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,14 +15,10 @@
 using namespace sxtp::sx;
 namespace fs = std::filesystem;
 
+using test_support::slurp;
+
 namespace {
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-const fs::path seeds = fs::path(SXTP_TEST_DATA) / "seeds";
+const fs::path seeds = test_support::data_path("seeds");
 } // namespace
 
 TEST_CASE("seeds: spec.sx is a document of define forms that round-trips") {

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/files.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,18 +17,14 @@
 using namespace sxtp::sx;
 namespace fs = std::filesystem;
 
+using test_support::slurp;
+
 namespace {
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 std::string without_final_newline(std::string s) {
     if (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
 }
-const fs::path vectors = fs::path(SXTP_TEST_DATA) / "conformance" / "sx";
+const fs::path vectors = test_support::data_path("conformance/sx");
 } // namespace
 
 TEST_CASE("conformance: valid vectors read to their canonical form and hash") {
