@@ -1,0 +1,43 @@
+// sxtp/wire/error.hpp — errors of framing (SPEC §2).
+#ifndef SXTP_WIRE_ERROR_HPP
+#define SXTP_WIRE_ERROR_HPP
+
+#include <boost/system/error_code.hpp>
+
+#include <string>
+#include <type_traits>
+
+namespace sxtp::wire {
+
+/// Framing errors. Both close the connection after one `invalid` answer.
+enum class error {
+    malformed_frame = 1,  ///< the length line is not 1–10 ASCII digits then "\n"
+    frame_too_large,      ///< the announced length is over the receiver's limit
+};
+
+class error_category_impl final : public boost::system::error_category {
+public:
+    constexpr error_category_impl() noexcept : boost::system::error_category(0x5378'7470'0000'0003ULL) {}
+    const char* name() const noexcept override { return "sxtp.wire"; }
+    std::string message(int ev) const override { return message(ev, nullptr, 0); }
+    const char* message(int ev, char*, std::size_t) const noexcept override {
+        switch (static_cast<error>(ev)) {
+        case error::malformed_frame: return "malformed frame: the length line must be 1 to 10 digits and a newline";
+        case error::frame_too_large: return "frame larger than the receiver's limit";
+        }
+        return "unknown sxtp.wire error";
+    }
+};
+
+inline const boost::system::error_category& error_category() noexcept {
+    static const error_category_impl instance;
+    return instance;
+}
+inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
+
+} // namespace sxtp::wire
+
+template <>
+struct boost::system::is_error_code_enum<sxtp::wire::error> : std::true_type {};
+
+#endif
