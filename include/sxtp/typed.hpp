@@ -9,6 +9,7 @@
 #include <sxtp/typed/error.hpp>
 #include <sxtp/typed/fields.hpp>
 #include <sxtp/typed/fixed_string.hpp>
+#include <sxtp/typed/handler.hpp>
 #include <sxtp/typed/request_builder.hpp>
 #include <sxtp/typed/schema.hpp>
 

@@ -92,3 +92,38 @@ TEST_CASE("endpoint: inspect descriptions come from the types") {
     CHECK(describe_endpoint<blog::create_post>().find("body-schema") != nullptr);
     CHECK(describe_endpoint<blog::ping>().find("result-schema") == nullptr);
 }
+
+#include <boost/asio/awaitable.hpp>
+
+namespace {
+struct fake_context {};
+} // namespace
+
+TEST_CASE("endpoint: replies carry a result or a declared condition with its status") {
+    reply<blog::get_post> ok = blog::post{"p1", "Hello"};
+    CHECK(ok.ok());
+    CHECK(ok.status() == status_code::ok);
+    CHECK(ok.value().title == "Hello");
+    reply<blog::get_post> missing{blog::post_not_found{"p9"}, "No such post"};
+    CHECK_FALSE(missing.ok());
+    CHECK(missing.status() == status_code::not_found);
+    CHECK(sx::canonical(typed::to_sx(missing.condition())) ==
+          R"((condition :type post-not-found :message "No such post" :retry false :detail {:id "p9"}))");
+    reply<blog::create_post> created = blog::post{"p2", "New"};
+    CHECK(created.status() == status_code::created);
+}
+
+TEST_CASE("endpoint: the handler trait accepts plain and awaitable handlers") {
+    auto plain = [](const blog::post_ref& r, const no_body&, fake_context&) { return blog::post{r.id, "t"}; };
+    auto with_reply = [](const blog::post_ref&, const no_body&, fake_context&) -> reply<blog::get_post> {
+        return blog::post_not_found{"x"};
+    };
+    auto coroutine = [](const blog::post_ref&, const no_body&, fake_context&) -> boost::asio::awaitable<reply<blog::get_post>> {
+        co_return blog::post{"p", "t"};
+    };
+    STATIC_REQUIRE(handler_for<decltype(plain), blog::get_post, fake_context>);
+    STATIC_REQUIRE(handler_for<decltype(with_reply), blog::get_post, fake_context>);
+    STATIC_REQUIRE(handler_for<decltype(coroutine), blog::get_post, fake_context>);
+    fake_context ctx;
+    CHECK(with_reply(blog::post_ref{"x", {}}, no_body{}, ctx).status() == status_code::not_found);
+}
