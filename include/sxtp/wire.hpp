@@ -8,6 +8,7 @@
 #include <sxtp/wire/frame.hpp>
 #include <sxtp/wire/messages.hpp>
 #include <sxtp/wire/payload.hpp>
+#include <sxtp/wire/server_connection.hpp>
 #include <sxtp/wire/status.hpp>
 
 #endif

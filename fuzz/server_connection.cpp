@@ -1,0 +1,54 @@
+// libFuzzer target: the server side of a connection, fed arbitrary bytes.
+//
+// Every request handed to a handler is answered (in reverse order, to shake
+// the ordering); afterwards nothing may be left unanswered, and what the
+// connection wrote must be well-formed frames of valid responses.
+#include <sxtp/sx.hpp>
+#include <sxtp/wire.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    namespace wire = sxtp::wire;
+    if (size == 0) return 0;
+    wire::server_connection c({.frames = {.max_frame = 2048, .read_chunk = 64}, .max_in_flight = 1u + data[0] % 5});
+    std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
+    std::vector<wire::request_id> ids;
+    bool stop = false;
+    while (!stop) {
+        auto room = c.prepare();
+        const std::size_t n = std::min(room.size(), bytes.size());
+        std::copy_n(bytes.data(), n, room.data());
+        c.commit(n);
+        bytes.remove_prefix(n);
+        for (;;) {
+            auto ev = c.next_event();
+            if (std::holds_alternative<wire::need_more>(ev)) break;
+            if (std::holds_alternative<wire::connection_failed>(ev)) {
+                stop = true;
+                break;
+            }
+            if (auto* r = std::get_if<wire::incoming_request>(&ev)) ids.push_back(r->id);
+        }
+        if (bytes.empty() || room.empty()) stop = true;
+    }
+    std::reverse(ids.begin(), ids.end());
+    for (auto id : ids) {
+        sxtp::response r;
+        r.body = sxtp::sx::value(static_cast<std::int64_t>(id));
+        if (!c.respond(id, std::move(r))) std::abort();
+    }
+    if (c.unanswered() != 0 || c.in_flight() != 0) std::abort();
+    wire::frame_reader out({.max_frame = std::size_t{1} << 20, .read_chunk = std::size_t{1} << 16});
+    out.feed(c.output());
+    static sxtp::sx::reader reader;
+    for (auto f = out.next(); f.state != wire::frame::need_more; f = out.next()) {
+        if (f.state == wire::frame::failed) std::abort();
+        auto m = wire::decode_payload(f.payload, reader);
+        if (!m || !std::holds_alternative<sxtp::response>(*m)) std::abort();
+    }
+    return 0;
+}

@@ -1,0 +1,255 @@
+// sxtp/wire/server_connection.hpp — the server side of one connection, sans
+// I/O: bytes in, events out; answers in, bytes out (SPEC §2–3).
+//
+//   wire::server_connection conn;
+//   // I/O layer: read into conn.prepare(), conn.commit(n); write conn.output(), conn.consume(n).
+//   for (;;) {
+//       auto ev = conn.next_event();
+//       if (std::holds_alternative<wire::need_more>(ev)) break;                // read more
+//       if (auto* r = std::get_if<wire::incoming_request>(&ev)) start(r->id, r->req);
+//       if (auto* c = std::get_if<wire::cancel_requested>(&ev)) stop(c->id);   // still answer it
+//       if (std::holds_alternative<wire::connection_failed>(ev)) break;       // stop reading
+//   }
+//   conn.respond(id, response);   // when a handler finishes
+//
+// What it guarantees:
+// * untagged requests are answered strictly in order, whatever order the
+//   handlers finish in; tagged requests are answered as soon as they finish;
+// * every request gets exactly one terminal message: a request that was
+//   cancelled is answered `error`/`cancelled` when its handler finishes
+//   (the handler's own answer is dropped); a request over the in-flight
+//   limit is answered `unavailable`/`overloaded` at once; during shutdown
+//   new requests are answered `unavailable`/`shutting-down`;
+// * a cancelled request counts as in flight until its handler has finished;
+// * a payload that is not a valid message is answered `invalid`/
+//   `malformed-message` in its place in the untagged order, and the
+//   connection stays open; a framing error is answered `invalid`/
+//   `malformed-frame` or `frame-too-large` after everything accepted before
+//   it, and then the connection closes.
+// Streams (chunks and credit) come with the streaming layer.
+#ifndef SXTP_WIRE_SERVER_CONNECTION_HPP
+#define SXTP_WIRE_SERVER_CONNECTION_HPP
+
+#include <sxtp/sx/reader.hpp>
+#include <sxtp/typed/codec.hpp>
+#include <sxtp/wire/conditions.hpp>
+#include <sxtp/wire/frame.hpp>
+#include <sxtp/wire/payload.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace sxtp::wire {
+
+/// Limits of one server connection.
+struct connection_limits {
+    frame_limits frames;
+    /// Requests handed to handlers and not yet answered; more are answered overloaded.
+    std::size_t max_in_flight = 100;
+};
+
+using request_id = std::uint64_t;
+
+/// Read more bytes.
+struct need_more {};
+/// A request for a handler. Answer it with server_connection::respond(id, …).
+struct incoming_request {
+    request_id id;
+    sxtp::request req;
+};
+/// The client cancelled request `id`: stop its handler, then still respond.
+struct cancel_requested {
+    request_id id;
+};
+/// Framing failed: stop reading; the connection closes once its answers are written.
+struct connection_failed {
+    boost::system::error_code error;
+};
+
+using connection_event = std::variant<need_more, incoming_request, cancel_requested, connection_failed>;
+
+class server_connection {
+public:
+    explicit server_connection(connection_limits limits = {}) : limits_(limits), frames_(limits.frames) {}
+
+    // -- input ----------------------------------------------------------------
+    std::span<char> prepare() { return failed_ ? std::span<char>() : frames_.prepare(); }
+    void commit(std::size_t n) noexcept { frames_.commit(n); }
+
+    /// The next thing the application must act on.
+    connection_event next_event() {
+        while (!failed_) {
+            const frame f = frames_.next();
+            if (f.state == frame::need_more) return need_more{};
+            if (f.state == frame::failed) {
+                failed_ = f.error;
+                sxtp::condition c = f.error == error::frame_too_large
+                                        ? make_condition(conditions::frame_too_large{static_cast<std::int64_t>(limits_.frames.max_frame)},
+                                                         "frame larger than " + std::to_string(limits_.frames.max_frame) + " bytes")
+                                        : make_condition(conditions::malformed_frame{}, "the length line must be 1 to 10 digits and a newline");
+                answer_now(std::nullopt, condition_response(status_code::invalid, std::move(c)));
+                return connection_failed{failed_};
+            }
+            if (auto ev = on_payload(f.payload)) return std::move(*ev);
+        }
+        return connection_failed{failed_};
+    }
+
+    // -- answers --------------------------------------------------------------
+    /// The terminal answer to request `id` (its `:tag` is filled in). A
+    /// cancelled request is answered `cancelled` instead. Answering an id
+    /// that is not in flight does nothing and returns false.
+    bool respond(request_id id, sxtp::response r) {
+        const auto it = slots_.find(id);
+        if (it == slots_.end() || it->second.answered) return false;
+        slot& s = it->second;
+        if (s.cancelled) r = condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the client"));
+        r.tag = s.tag;
+        s.answered = true;
+        --handlers_running_;
+        if (s.tag) tags_.erase(*s.tag);
+        s.frame = encode(r);
+        flush_ready(id);
+        return true;
+    }
+
+    /// Graceful shutdown: from now on new requests are answered shutting-down.
+    void begin_shutdown() noexcept { shutting_down_ = true; }
+
+    // -- output ---------------------------------------------------------------
+    /// Bytes to write, in order.
+    std::string_view output() const noexcept { return std::string_view(out_).substr(out_sent_); }
+    /// Marks `n` bytes of output() as written.
+    void consume(std::size_t n) {
+        out_sent_ += std::min(n, out_.size() - out_sent_);
+        if (out_sent_ == out_.size()) {
+            out_.clear();
+            out_sent_ = 0;
+        } else if (out_sent_ > (std::size_t{64} << 10) && out_sent_ > out_.size() / 2) {
+            out_.erase(0, out_sent_);
+            out_sent_ = 0;
+        }
+    }
+
+    // -- state ----------------------------------------------------------------
+    /// Requests whose handlers have not answered yet (cancelled ones included).
+    std::size_t in_flight() const noexcept { return handlers_running_; }
+    /// Requests accepted but not yet answered on the wire (waiting for order included).
+    std::size_t unanswered() const noexcept { return slots_.size(); }
+    /// True once framing failed or shutdown began and every answer has been written.
+    bool done() const noexcept { return (failed_ || shutting_down_) && slots_.empty() && output().empty(); }
+    bool failed() const noexcept { return static_cast<bool>(failed_); }
+
+private:
+    struct slot {
+        std::optional<message_tag> tag;
+        bool cancelled = false;
+        bool answered = false;
+        std::string frame;  // the encoded answer, once there is one
+    };
+
+    static sxtp::response condition_response(status_code s, sxtp::condition c) {
+        sxtp::response r;
+        r.status = s;
+        r.body = typed::to_sx(c);
+        return r;
+    }
+    static std::string encode(const sxtp::response& r) {
+        std::string out;
+        write_frame(out, typed::canonical(r));
+        return out;
+    }
+
+    // An answer decided by the connection itself, in its place in the order.
+    void answer_now(const std::optional<message_tag>& tag, sxtp::response r) {
+        r.tag = tag;
+        const request_id id = next_id_++;
+        slot& s = slots_[id];
+        s.tag = tag;
+        s.answered = true;
+        s.frame = encode(r);
+        if (!tag) untagged_.push_back(id);
+        flush_ready(id);
+    }
+
+    std::optional<connection_event> on_payload(std::string_view payload) {
+        auto m = decode_payload(payload, reader_);
+        if (!m) {
+            answer_now(std::nullopt, condition_response(status_code::invalid, std::move(m.error())));
+            return std::nullopt;
+        }
+        if (auto* c = std::get_if<sxtp::cancel>(&*m)) {
+            const auto t = tags_.find(c->tag);
+            if (t == tags_.end() || slots_[t->second].cancelled) return std::nullopt;  // finished already, or a repeat
+            slots_[t->second].cancelled = true;
+            return cancel_requested{t->second};
+        }
+        auto* req = std::get_if<sxtp::request>(&*m);
+        if (!req) {
+            answer_now(std::nullopt, condition_response(status_code::invalid,
+                                                        make_condition(conditions::malformed_message{},
+                                                                       "a client sends request, cancel, chunk or credit")));
+            return std::nullopt;
+        }
+        const std::optional<message_tag> tag = req->tag;
+        if (tag && tags_.count(*tag)) {
+            answer_now(tag, condition_response(status_code::invalid,
+                                               make_condition(conditions::malformed_message{}, "this tag is already in flight")));
+            return std::nullopt;
+        }
+        if (shutting_down_) {
+            answer_now(tag, condition_response(status_code::unavailable, make_condition(conditions::shutting_down{}, "shutting down")));
+            return std::nullopt;
+        }
+        if (handlers_running_ >= limits_.max_in_flight) {
+            answer_now(tag, condition_response(status_code::unavailable, make_condition(conditions::overloaded{}, "too many requests in flight")));
+            return std::nullopt;
+        }
+        const request_id id = next_id_++;
+        slot& s = slots_[id];
+        s.tag = tag;
+        if (tag) tags_.emplace(*tag, id);
+        else untagged_.push_back(id);
+        ++handlers_running_;
+        return incoming_request{id, std::move(*req)};
+    }
+
+    // Writes what may be written: a tagged answer at once, untagged answers
+    // from the front of the order while they are ready.
+    void flush_ready(request_id id) {
+        slot& s = slots_[id];
+        if (s.tag) {
+            out_ += s.frame;
+            slots_.erase(id);
+            return;
+        }
+        while (!untagged_.empty()) {
+            const auto it = slots_.find(untagged_.front());
+            if (!it->second.answered) break;
+            out_ += it->second.frame;
+            slots_.erase(it);
+            untagged_.pop_front();
+        }
+    }
+
+    connection_limits limits_;
+    frame_reader frames_;
+    sx::reader reader_;
+    std::map<request_id, slot> slots_;               // accepted, not yet written
+    std::deque<request_id> untagged_;               // untagged ids in arrival order
+    std::map<message_tag, request_id> tags_;        // tags in flight
+    request_id next_id_ = 1;
+    std::size_t handlers_running_ = 0;
+    bool shutting_down_ = false;
+    boost::system::error_code failed_;
+    std::string out_;
+    std::size_t out_sent_ = 0;
+};
+
+} // namespace sxtp::wire
+
+#endif
