@@ -179,7 +179,7 @@ private:
     std::optional<connection_event> on_payload(std::string_view payload) {
         auto m = decode_payload(payload, reader_);
         if (!m) {
-            answer_now(std::nullopt, condition_response(status_code::invalid, std::move(m.error())));
+            answer_now(std::nullopt, condition_response(status_code::invalid, m.error()));
             return std::nullopt;
         }
         if (auto* c = std::get_if<sxtp::cancel>(&*m)) {
