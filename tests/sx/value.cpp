@@ -51,7 +51,7 @@ TEST_CASE("value: symbol and keyword names must read back") {
     CHECK(code_of([] { symbol s{"has space"}; }) == error::invalid_name);
     CHECK(code_of([] { symbol s{""}; }) == error::invalid_name);
     CHECK(code_of([] { keyword k{""}; }) == error::invalid_name);
-    CHECK(code_of([] { value v{symbol{}}; }) == error::invalid_name);  // a default symbol is an unassigned placeholder
+    CHECK(code_of([] { value v{symbol{}}; }) == error::invalid_name);  // a default symbol is empty and has no value form
     CHECK(code_of([] { value v{keyword{}}; }) == error::invalid_name);
     CHECK(code_of([] { (void)value::make_symbol("-5"); }) == error::invalid_name);
     CHECK(code_of([] { (void)value::make_keyword("a b"); }) == error::invalid_name);

@@ -34,7 +34,7 @@ constexpr bool is_valid_keyword_name(std::string_view name) noexcept;
 
 /// A symbol name, as a field type and as a value constructor (`sx::symbol{"db:read"}`).
 /// Throws `boost::system::system_error` (`error::invalid_name`) for a name that would not read back.
-/// A default-constructed symbol is empty (a placeholder to assign to, as a
+/// A default-constructed symbol is empty (an object to assign to later, as a
 /// decoded struct field is); turning an empty one into a value throws.
 class symbol {
 public:
