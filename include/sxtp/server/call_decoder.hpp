@@ -78,7 +78,9 @@ boost::system::result<call<E>, condition> decode_call(const request& r,
 
     sx::value params = r.params ? *r.params : sx::value::make_dict();
     if (!params.is_dict()) return refuse(":params", "expected dict, got " + std::string(sx::to_string(params.type())));
-    for (const auto& [name, text] : path_params) {
+    for (const auto& bound : path_params) {
+        const std::string& name = bound.first;  // not a structured binding: clang 14 cannot capture those
+        const std::string& text = bound.second;
         const auto cxx = typed::detail::cxx_field_names<P>();
         std::size_t index = cxx.size();
         for (std::size_t i = 0; i < cxx.size(); ++i)
