@@ -3,6 +3,7 @@
 #define SXTP_WIRE_HPP
 
 #include <sxtp/wire/condition.hpp>
+#include <sxtp/wire/client_connection.hpp>
 #include <sxtp/wire/conditions.hpp>
 #include <sxtp/wire/error.hpp>
 #include <sxtp/wire/frame.hpp>

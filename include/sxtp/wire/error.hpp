@@ -9,10 +9,15 @@
 
 namespace sxtp::wire {
 
-/// Framing errors. Both close the connection after one `invalid` answer.
+/// Framing and connection errors. Each ends the connection.
 enum class error {
     malformed_frame = 1,  ///< the length line is not 1–10 ASCII digits then "\n"
     frame_too_large,      ///< the announced length is over the receiver's limit
+    unknown_tag,          ///< a response carries a tag no call in flight has
+    unexpected_response,  ///< an untagged response arrived with no untagged call waiting
+    unexpected_message,   ///< the peer sent a message that has no place here
+    malformed_message,    ///< the peer sent a payload that is not a valid message
+    connection_closed,    ///< the connection ended before the answer arrived
 };
 
 class error_category_impl final : public boost::system::error_category {
@@ -24,6 +29,11 @@ public:
         switch (static_cast<error>(ev)) {
         case error::malformed_frame: return "malformed frame: the length line must be 1 to 10 digits and a newline";
         case error::frame_too_large: return "frame larger than the receiver's limit";
+        case error::unknown_tag: return "response with a tag that no call in flight has";
+        case error::unexpected_response: return "untagged response with no untagged call waiting";
+        case error::unexpected_message: return "message the peer may not send here";
+        case error::malformed_message: return "payload that is not a valid message";
+        case error::connection_closed: return "connection closed before the answer arrived";
         }
         return "unknown sxtp.wire error";
     }

@@ -33,6 +33,7 @@
 #include <sxtp/sx/reader.hpp>
 #include <sxtp/typed/codec.hpp>
 #include <sxtp/wire/conditions.hpp>
+#include <sxtp/wire/events.hpp>
 #include <sxtp/wire/frame.hpp>
 #include <sxtp/wire/payload.hpp>
 
@@ -54,8 +55,6 @@ struct connection_limits {
 
 using request_id = std::uint64_t;
 
-/// Read more bytes.
-struct need_more {};
 /// A request for a handler. Answer it with server_connection::respond(id, …).
 struct incoming_request {
     request_id id;
@@ -64,10 +63,6 @@ struct incoming_request {
 /// The client cancelled request `id`: stop its handler, then still respond.
 struct cancel_requested {
     request_id id;
-};
-/// Framing failed: stop reading; the connection closes once its answers are written.
-struct connection_failed {
-    boost::system::error_code error;
 };
 
 using connection_event = std::variant<need_more, incoming_request, cancel_requested, connection_failed>;
