@@ -3,6 +3,8 @@
 #define SXTP_SX_ERROR_HPP
 
 #include <boost/assert/source_location.hpp>
+#include <sxtp/detail/error_category.hpp>
+
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -41,44 +43,37 @@ enum class error {
     wrong_kind,             ///< accessor used on a value of another kind
 };
 
-/// The error category of `sx::error` ("sxtp.sx").
-class error_category_impl final : public boost::system::error_category {
-public:
-    constexpr error_category_impl() noexcept : boost::system::error_category(0x5378'7470'0000'0001ULL) {}
-    const char* name() const noexcept override { return "sxtp.sx"; }
-    std::string message(int ev) const override { return message(ev, nullptr, 0); }
-    const char* message(int ev, char*, std::size_t) const noexcept override {
-        switch (static_cast<error>(ev)) {
-        case error::empty_input: return "expected a value";
-        case error::trailing_data: return "unexpected data after the value";
-        case error::unexpected_end: return "unexpected end of input";
-        case error::unterminated_string: return "unterminated string";
-        case error::unexpected_close: return "closing bracket with nothing open";
-        case error::mismatched_close: return "closing bracket does not match the open one";
-        case error::unexpected_character: return "unexpected character";
-        case error::invalid_utf8: return "invalid UTF-8";
-        case error::invalid_escape: return "invalid escape in string";
-        case error::lone_surrogate: return "unpaired UTF-16 surrogate in \\u escape";
-        case error::control_character: return "raw control character in string";
-        case error::invalid_number: return "invalid number";
-        case error::integer_out_of_range: return "integer out of signed 64-bit range";
-        case error::float_out_of_range: return "float out of double range";
-        case error::invalid_keyword: return "keyword without a name";
-        case error::odd_dict: return "dict with an odd number of forms";
-        case error::duplicate_key: return "duplicate dict key";
-        case error::invalid_dict_key: return "dict key must be an atom";
-        case error::depth_exceeded: return "nesting too deep";
-        case error::non_finite_float: return "NaN or infinity cannot be encoded";
-        case error::invalid_name: return "not a valid symbol or keyword name";
-        case error::wrong_kind: return "value is of another kind";
-        }
-        return "unknown sxtp.sx error";
+/// The message of each sx::error.
+constexpr const char* describe(error e) noexcept {
+    switch (e) {
+    case error::empty_input: return "expected a value";
+    case error::trailing_data: return "unexpected data after the value";
+    case error::unexpected_end: return "unexpected end of input";
+    case error::unterminated_string: return "unterminated string";
+    case error::unexpected_close: return "closing bracket with nothing open";
+    case error::mismatched_close: return "closing bracket does not match the open one";
+    case error::unexpected_character: return "unexpected character";
+    case error::invalid_utf8: return "invalid UTF-8";
+    case error::invalid_escape: return "invalid escape in string";
+    case error::lone_surrogate: return "unpaired UTF-16 surrogate in \\u escape";
+    case error::control_character: return "raw control character in string";
+    case error::invalid_number: return "invalid number";
+    case error::integer_out_of_range: return "integer out of signed 64-bit range";
+    case error::float_out_of_range: return "float out of double range";
+    case error::invalid_keyword: return "keyword without a name";
+    case error::odd_dict: return "dict with an odd number of forms";
+    case error::duplicate_key: return "duplicate dict key";
+    case error::invalid_dict_key: return "dict key must be an atom";
+    case error::depth_exceeded: return "nesting too deep";
+    case error::non_finite_float: return "NaN or infinity cannot be encoded";
+    case error::invalid_name: return "not a valid symbol or keyword name";
+    case error::wrong_kind: return "value is of another kind";
     }
-};
+    return "unknown sxtp.sx error";
+}
 
-/// The singleton category object.
 inline const boost::system::error_category& error_category() noexcept {
-    static const error_category_impl instance;
+    static constexpr sxtp::detail::enum_category<error, describe> instance("sxtp.sx", 0x5378'7470'0000'0001ULL);
     return instance;
 }
 

@@ -3,6 +3,8 @@
 #define SXTP_TYPED_ERROR_HPP
 
 #include <boost/assert/source_location.hpp>
+#include <sxtp/detail/error_category.hpp>
+
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -23,27 +25,22 @@ enum class error {
     repeated_field,          ///< a form gives the same keyword argument twice
 };
 
-class error_category_impl final : public boost::system::error_category {
-public:
-    constexpr error_category_impl() noexcept : boost::system::error_category(0x5378'7470'0000'0002ULL) {}
-    const char* name() const noexcept override { return "sxtp.typed"; }
-    std::string message(int ev) const override { return message(ev, nullptr, 0); }
-    const char* message(int ev, char*, std::size_t) const noexcept override {
-        switch (static_cast<error>(ev)) {
-        case error::wrong_kind: return "wrong kind of value";
-        case error::missing_field: return "missing field";
-        case error::out_of_range: return "integer out of range";
-        case error::unknown_enumerator: return "unknown enumerator";
-        case error::no_matching_alternative: return "no alternative matches";
-        case error::invalid_value: return "invalid value";
-        case error::repeated_field: return "repeated field";
-        }
-        return "unknown sxtp.typed error";
+/// The message of each typed::error.
+constexpr const char* describe(error e) noexcept {
+    switch (e) {
+    case error::wrong_kind: return "wrong kind of value";
+    case error::missing_field: return "missing field";
+    case error::out_of_range: return "integer out of range";
+    case error::unknown_enumerator: return "unknown enumerator";
+    case error::no_matching_alternative: return "no alternative matches";
+    case error::invalid_value: return "invalid value";
+    case error::repeated_field: return "repeated field";
     }
-};
+    return "unknown sxtp.typed error";
+}
 
 inline const boost::system::error_category& error_category() noexcept {
-    static const error_category_impl instance;
+    static constexpr sxtp::detail::enum_category<error, describe> instance("sxtp.typed", 0x5378'7470'0000'0002ULL);
     return instance;
 }
 inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }

@@ -22,6 +22,7 @@
 #include <sxtp/wire/error.hpp>
 #include <sxtp/wire/events.hpp>
 #include <sxtp/wire/frame.hpp>
+#include <sxtp/wire/output_queue.hpp>
 #include <sxtp/wire/messages.hpp>
 #include <sxtp/wire/payload.hpp>
 
@@ -72,7 +73,7 @@ public:
             r.tag.reset();
             untagged_.push_back(id);
         }
-        write_message(out_, message(std::move(r)));
+        write_message(out_.buffer(), message(std::move(r)));
         return id;
     }
 
@@ -82,7 +83,7 @@ public:
         if (failed_) return false;
         for (const auto& [tag, cid] : by_tag_)
             if (cid == id) {
-                write_message(out_, message(sxtp::cancel{message_tag(tag)}));
+                write_message(out_.buffer(), message(sxtp::cancel{message_tag(tag)}));
                 return true;
             }
         return false;
@@ -141,14 +142,10 @@ public:
         return answer{id, std::move(*res)};
     }
 
-    std::string_view output() const noexcept { return std::string_view(out_).substr(out_sent_); }
-    void consume(std::size_t n) {
-        out_sent_ += std::min(n, out_.size() - out_sent_);
-        if (out_sent_ == out_.size()) {
-            out_.clear();
-            out_sent_ = 0;
-        }
-    }
+    /// Bytes to write, in order.
+    std::string_view output() const noexcept { return out_.pending(); }
+    /// Marks `n` bytes of output() as written.
+    void consume(std::size_t n) { out_.consume(n); }
 
     /// Calls sent and not yet answered.
     std::size_t in_flight() const noexcept { return by_tag_.size() + untagged_.size(); }
@@ -166,7 +163,6 @@ private:
         untagged_.clear();
         by_tag_.clear();
         out_.clear();
-        out_sent_ = 0;
     }
 
     frame_reader frames_;
@@ -177,8 +173,7 @@ private:
     call_id next_id_ = 1;
     std::int64_t next_tag_ = 1;
     boost::system::error_code failed_;
-    std::string out_;
-    std::size_t out_sent_ = 0;
+    output_queue out_;
 };
 
 } // namespace sxtp::wire

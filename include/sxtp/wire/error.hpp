@@ -2,6 +2,8 @@
 #ifndef SXTP_WIRE_ERROR_HPP
 #define SXTP_WIRE_ERROR_HPP
 
+#include <sxtp/detail/error_category.hpp>
+
 #include <boost/system/error_code.hpp>
 
 #include <string>
@@ -20,27 +22,22 @@ enum class error {
     connection_closed,    ///< the connection ended before the answer arrived
 };
 
-class error_category_impl final : public boost::system::error_category {
-public:
-    constexpr error_category_impl() noexcept : boost::system::error_category(0x5378'7470'0000'0003ULL) {}
-    const char* name() const noexcept override { return "sxtp.wire"; }
-    std::string message(int ev) const override { return message(ev, nullptr, 0); }
-    const char* message(int ev, char*, std::size_t) const noexcept override {
-        switch (static_cast<error>(ev)) {
-        case error::malformed_frame: return "malformed frame: the length line must be 1 to 10 digits and a newline";
-        case error::frame_too_large: return "frame larger than the receiver's limit";
-        case error::unknown_tag: return "response with a tag that no call in flight has";
-        case error::unexpected_response: return "untagged response with no untagged call waiting";
-        case error::unexpected_message: return "message the peer may not send here";
-        case error::malformed_message: return "payload that is not a valid message";
-        case error::connection_closed: return "connection closed before the answer arrived";
-        }
-        return "unknown sxtp.wire error";
+/// The message of each wire::error.
+constexpr const char* describe(error e) noexcept {
+    switch (e) {
+    case error::malformed_frame: return "malformed frame: the length line must be 1 to 10 digits and a newline";
+    case error::frame_too_large: return "frame larger than the receiver's limit";
+    case error::unknown_tag: return "response with a tag that no call in flight has";
+    case error::unexpected_response: return "untagged response with no untagged call waiting";
+    case error::unexpected_message: return "message the peer may not send here";
+    case error::malformed_message: return "payload that is not a valid message";
+    case error::connection_closed: return "connection closed before the answer arrived";
     }
-};
+    return "unknown sxtp.wire error";
+}
 
 inline const boost::system::error_category& error_category() noexcept {
-    static const error_category_impl instance;
+    static constexpr sxtp::detail::enum_category<error, describe> instance("sxtp.wire", 0x5378'7470'0000'0003ULL);
     return instance;
 }
 inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }

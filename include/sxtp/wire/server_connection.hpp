@@ -35,6 +35,7 @@
 #include <sxtp/wire/conditions.hpp>
 #include <sxtp/wire/events.hpp>
 #include <sxtp/wire/frame.hpp>
+#include <sxtp/wire/output_queue.hpp>
 #include <sxtp/wire/payload.hpp>
 
 #include <cstdint>
@@ -117,18 +118,9 @@ public:
 
     // -- output ---------------------------------------------------------------
     /// Bytes to write, in order.
-    std::string_view output() const noexcept { return std::string_view(out_).substr(out_sent_); }
+    std::string_view output() const noexcept { return out_.pending(); }
     /// Marks `n` bytes of output() as written.
-    void consume(std::size_t n) {
-        out_sent_ += std::min(n, out_.size() - out_sent_);
-        if (out_sent_ == out_.size()) {
-            out_.clear();
-            out_sent_ = 0;
-        } else if (out_sent_ > (std::size_t{64} << 10) && out_sent_ > out_.size() / 2) {
-            out_.erase(0, out_sent_);
-            out_sent_ = 0;
-        }
-    }
+    void consume(std::size_t n) { out_.consume(n); }
 
     // -- state ----------------------------------------------------------------
     /// Requests whose handlers have not answered yet (cancelled ones included).
@@ -218,14 +210,14 @@ private:
     void flush_ready(request_id id) {
         slot& s = slots_[id];
         if (s.tag) {
-            out_ += s.frame;
+            out_.buffer() += s.frame;
             slots_.erase(id);
             return;
         }
         while (!untagged_.empty()) {
             const auto it = slots_.find(untagged_.front());
             if (!it->second.answered) break;
-            out_ += it->second.frame;
+            out_.buffer() += it->second.frame;
             slots_.erase(it);
             untagged_.pop_front();
         }
@@ -241,8 +233,7 @@ private:
     std::size_t handlers_running_ = 0;
     bool shutting_down_ = false;
     boost::system::error_code failed_;
-    std::string out_;
-    std::size_t out_sent_ = 0;
+    output_queue out_;
 };
 
 } // namespace sxtp::wire
