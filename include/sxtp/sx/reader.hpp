@@ -16,8 +16,9 @@
 
 namespace sxtp::sx {
 
-/// Limits applied while reading. Memory use is bounded by the input: at most
-/// about 24 bytes of values per input byte, plus the input itself.
+/// Limits applied while reading. Memory use is bounded by the input: under
+/// 48 bytes of heap per input byte at the peak, result included (the worst
+/// shape, a list of quoted atoms, measures 32; tests/sx_memory checks it).
 struct read_options {
     /// Deepest nesting of lists, dicts and quotes; deeper input fails with
     /// error::depth_exceeded. The reader's stack use does not depend on it.
