@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 
 using namespace sxtp;
-using server::route_table;
+
 
 TEST_CASE("routes: patterns, literal precedence, wrong verbs") {
     route_table routes;
@@ -50,10 +50,10 @@ TEST_CASE("routes: patterns, literal precedence, wrong verbs") {
 }
 
 TEST_CASE("routes: percent-decoding") {
-    CHECK(server::percent_decode("a%20b%2f%2F") == "a b//");
-    CHECK_FALSE(server::percent_decode("%").has_value());
-    CHECK_FALSE(server::percent_decode("%4").has_value());
-    CHECK_FALSE(server::percent_decode("%g0").has_value());
+    CHECK(percent_decode("a%20b%2f%2F") == "a b//");
+    CHECK_FALSE(percent_decode("%").has_value());
+    CHECK_FALSE(percent_decode("%4").has_value());
+    CHECK_FALSE(percent_decode("%g0").has_value());
 }
 
 namespace api {
@@ -82,7 +82,7 @@ TEST_CASE("call decoder: path parameters and :params become the typed params") {
     route_table routes;
     routes.add("fetch", "/archive/{year}/{tag}");
     const auto m = routes.find("fetch", "/archive/2026/s%20x");
-    const auto c = server::decode_call<api::archive>(req(R"((request :verb fetch :path "/archive/2026/s%20x" :params {:per-page 5}))"), m.params);
+    const auto c = decode_call<api::archive>(req(R"((request :verb fetch :path "/archive/2026/s%20x" :params {:per-page 5}))"), m.params);
     REQUIRE(c.has_value());
     CHECK(c->params.year == 2026);
     CHECK(c->params.tag == "s x");
@@ -91,24 +91,24 @@ TEST_CASE("call decoder: path parameters and :params become the typed params") {
 
 TEST_CASE("call decoder: refusals name the field") {
     const std::vector<std::pair<std::string, std::string>> good{{"year", "2026"}, {"tag", "t"}};
-    auto c = server::decode_call<api::archive>(req(R"((request :verb fetch :path "/" :params {:per-page "5"}))"), good);
+    auto c = decode_call<api::archive>(req(R"((request :verb fetch :path "/" :params {:per-page "5"}))"), good);
     REQUIRE_FALSE(c.has_value());
     CHECK(refusal(c.error()) == ":params :per-page: expected integer, got string");
     CHECK(sx::canonical(*c.error().detail) == R"({:field ":params :per-page" :problem "expected integer, got string"})");
     CHECK(status_of<conditions::invalid_params>() == status_code::invalid);
 
-    c = server::decode_call<api::archive>(req(R"((request :verb fetch :path "/"))"), {{"year", "last"}, {"tag", "t"}});
+    c = decode_call<api::archive>(req(R"((request :verb fetch :path "/"))"), {{"year", "last"}, {"tag", "t"}});
     CHECK(refusal(c.error()) == R"(:path year: expected integer, got "last")");
-    c = server::decode_call<api::archive>(req(R"((request :verb fetch :path "/" :params {:year 1}))"), good);
+    c = decode_call<api::archive>(req(R"((request :verb fetch :path "/" :params {:year 1}))"), good);
     CHECK(refusal(c.error()) == ":params :year: also given in the path");
-    c = server::decode_call<api::archive>(req(R"((request :verb fetch :path "/" :params (1 2)))"), good);
+    c = decode_call<api::archive>(req(R"((request :verb fetch :path "/" :params (1 2)))"), good);
     CHECK(refusal(c.error()) == ":params: expected dict, got list");
 
-    auto b = server::decode_call<api::add_entry>(req(R"((request :verb create :path "/entries"))"));
+    auto b = decode_call<api::add_entry>(req(R"((request :verb create :path "/entries"))"));
     CHECK(refusal(b.error()) == ":body: missing body");
-    b = server::decode_call<api::add_entry>(req(R"((request :verb create :path "/entries" :body {:title "t" :tags ("a" 4)}))"));
+    b = decode_call<api::add_entry>(req(R"((request :verb create :path "/entries" :body {:title "t" :tags ("a" 4)}))"));
     CHECK(refusal(b.error()) == ":body :tags 1: expected string, got integer");
-    b = server::decode_call<api::add_entry>(req(R"((request :verb create :path "/entries" :body {:title "t" :tags ()}))"));
+    b = decode_call<api::add_entry>(req(R"((request :verb create :path "/entries" :body {:title "t" :tags ()}))"));
     REQUIRE(b.has_value());
     CHECK(b->body.title == "t");
 }

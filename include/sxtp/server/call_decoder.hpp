@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-namespace sxtp::server {
+namespace sxtp {
 
 /// The typed arguments of a call of endpoint E.
 template <class E>
@@ -116,6 +116,6 @@ boost::system::result<call<E>, condition> decode_call(const request& r,
     return {boost::system::in_place_value, std::move(out)};
 }
 
-} // namespace sxtp::server
+} // namespace sxtp
 
 #endif

@@ -1,7 +1,7 @@
 // sxtp/server/route_table.hpp — matching a request's verb and path against
 // the registered path patterns (SPEC §5), sans I/O.
 //
-//   server::route_table routes;
+//   sxtp::route_table routes;
 //   routes.add("fetch", "/blog/posts/{id}");            // route 0
 //   routes.add("fetch", "/blog/posts/new");             // route 1: literal segments win
 //   auto m = routes.find("fetch", "/blog/posts/hello%20world");
@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-namespace sxtp::server {
+namespace sxtp {
 
 /// Percent-decodes one path segment; nullopt for a malformed escape.
 inline std::optional<std::string> percent_decode(std::string_view s) {
@@ -160,6 +160,6 @@ private:
     std::vector<route> routes_;
 };
 
-} // namespace sxtp::server
+} // namespace sxtp
 
 #endif
