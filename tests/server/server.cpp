@@ -141,3 +141,24 @@ TEST_CASE("server: pipelined untagged requests are answered in order") {
     for (int i = 0; i < 200; ++i) CHECK(typed::from_sx<shop::item>(*out[static_cast<std::size_t>(i)].body).id == i);
     srv.stop_accepting();
 }
+
+TEST_CASE("server: inspect answers from the endpoint types") {
+    asio::io_context io;
+    sxtp::server srv(io.get_executor());
+    srv.handle<shop::get_item>([](const shop::item_ref& r, const no_body&, call_context&) -> shop::item { return {r.id, "x"}; });
+    srv.handle<shop::add_item>([](const no_params&, const shop::item& it, call_context&) -> shop::item { return it; });
+    const auto port = srv.listen({asio::ip::make_address("127.0.0.1"), 0});
+    const auto out = exchange(io, port,
+                              {{make(R"((request :verb inspect :path "/items/3"))"), false},
+                               {make(R"((request :verb inspect :path "/items"))"), false},
+                               {make(R"((request :verb inspect :path "/nowhere"))"), false}});
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].status.code() == status_code::ok);
+    CHECK(sx::canonical(*out[0].body) ==
+          R"({:available-verbs (fetch inspect) :cache :none :params-schema {:id "integer"} :required-capabilities () )"
+          R"(:result-schema {:id "integer" :name "string"} :streaming false})");
+    CHECK(out[1].body->find("body-schema") != nullptr);
+    CHECK(sx::canonical(*out[1].body->find("available-verbs")) == "(create inspect)");
+    CHECK(out[2].status.code() == status_code::not_found);
+    srv.stop_accepting();
+}

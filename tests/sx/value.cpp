@@ -128,6 +128,8 @@ TEST_CASE("value: dicts keep canonical key order and find keywords") {
     REQUIRE(d.find("m") != nullptr);
     CHECK(d.find("m")->as_int() == 3);
     CHECK(d.find("q") == nullptr);
+    const value& cd = d;  // regression: a string literal on a const value was ambiguous (keyword name or string key)
+    CHECK(cd.find("m")->as_int() == 3);
     CHECK(d.at("z").as_int() == 1);
     CHECK_THROWS_AS(d.at("q"), std::out_of_range);
     d.insert_or_assign("m"_kw, "replaced");

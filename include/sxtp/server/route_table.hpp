@@ -115,6 +115,17 @@ public:
         return out;
     }
 
+    /// The routes whose patterns `path` matches, in registration order.
+    std::vector<std::size_t> routes_for(std::string_view path) const {
+        std::vector<std::size_t> out;
+        const std::vector<std::string> segments = split(path);
+        for (std::size_t i = 0; i < routes_.size(); ++i) {
+            std::vector<std::pair<std::string, std::string>> ignored;
+            if (matches(routes_[i], segments, ignored)) out.push_back(i);
+        }
+        return out;
+    }
+
     std::size_t size() const noexcept { return routes_.size(); }
 
 private:

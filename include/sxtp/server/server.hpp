@@ -10,7 +10,11 @@
 //   io.run();
 //
 // Handlers may also return boost::asio::awaitable<E::result or reply<E>>.
-// The server answers `ping` on any path, `not-found`/`resource-not-found`
+// The server answers `ping` on any path, `inspect` on any routed path (SPEC
+// §5, from the endpoint types: `{:available-verbs (…) :required-capabilities
+// (…) :params-schema … :body-schema … :result-schema … :cache …}`, the
+// schemas of the path's one endpoint, or under `:endpoints {verb …}` when
+// several verbs share the path), `not-found`/`resource-not-found`
 // for unknown paths, `invalid`/`unsupported-verb` for a known path and
 // another verb, `invalid`/`invalid-params` (naming the field) when params or
 // body do not decode, and `error`/`internal-error` when a handler throws (the
@@ -20,7 +24,7 @@
 // Threading: one thread runs a server's executor (run the io_context on one
 // thread, or give the server a strand).
 //
-// Not yet here (see the server issue): inspect, TLS, Unix sockets,
+// Not yet here (see the server issue): TLS, Unix sockets,
 // deadlines, connection limits and timeouts, graceful shutdown.
 #ifndef SXTP_SERVER_SERVER_HPP
 #define SXTP_SERVER_SERVER_HPP
@@ -28,6 +32,7 @@
 #include <sxtp/server/call_decoder.hpp>
 #include <sxtp/server/route_table.hpp>
 #include <sxtp/typed/handler.hpp>
+#include <sxtp/typed/request_builder.hpp>
 #include <sxtp/wire/server_connection.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -71,6 +76,7 @@ public:
     void handle(F handler) {
         static_assert(handler_check<E, F, call_context>::ok);
         routes_.add(E::verb, E::path);
+        describers_.push_back(&describe_endpoint<E>);
         invokers_.push_back([h = std::move(handler)](sxtp::request req, std::vector<std::pair<std::string, std::string>> params) mutable
                                 -> boost::asio::awaitable<response> {
             auto args = decode_call<E>(req, params);
@@ -105,6 +111,7 @@ public:
     /// The answer to one request, by route (ping, not-found, unsupported-verb, a handler).
     boost::asio::awaitable<response> dispatch(sxtp::request req) {
         if (req.verb.name() == "ping") co_return response{};
+        if (req.verb.name() == "inspect" && !routes_.routes_for(req.path).empty()) co_return inspect(req.path);
         auto m = routes_.find(req.verb.name(), req.path);
         if (m.kind == route_table::match::not_found)
             co_return condition_response(status_code::not_found, make_condition(conditions::resource_not_found{}, "no such resource", req.path));
@@ -122,6 +129,37 @@ public:
     }
 
 private:
+    // SPEC §5's answer to inspect, from the descriptions of the path's endpoints.
+    response inspect(std::string_view path) const {
+        const auto routes = routes_.routes_for(path);
+        sx::value verbs = sx::value::make_list(), caps = sx::value::make_list(), by_verb = sx::value::make_dict();
+        std::vector<std::string> seen_caps;
+        for (std::size_t i : routes) {
+            sx::value d = describers_[i]();
+            const sx::value verb = *d.find("verb");
+            verbs.push_back(verb);
+            for (const sx::value& c : d.find("required-capabilities")->items())
+                if (std::find(seen_caps.begin(), seen_caps.end(), c.name()) == seen_caps.end()) {
+                    seen_caps.emplace_back(c.name());
+                    caps.push_back(c);
+                }
+            by_verb.insert_or_assign(verb, std::move(d));
+        }
+        verbs.push_back(sx::value::make_symbol_unchecked("inspect"));
+        sx::value body = sx::value::make_dict();
+        if (routes.size() == 1) {
+            body = std::move(*by_verb.entries().begin()).val;
+            body.erase(sx::value::make_keyword_unchecked("verb"));
+        } else {
+            body.insert_or_assign(sx::value::make_keyword_unchecked("endpoints"), std::move(by_verb));
+        }
+        body.insert_or_assign(sx::value::make_keyword_unchecked("available-verbs"), std::move(verbs));
+        body.insert_or_assign(sx::value::make_keyword_unchecked("required-capabilities"), std::move(caps));
+        response r;
+        r.body = std::move(body);
+        return r;
+    }
+
     using invoker = std::function<boost::asio::awaitable<response>(sxtp::request, std::vector<std::pair<std::string, std::string>>)>;
 
     struct connection {
@@ -215,6 +253,7 @@ private:
     server_options options_;
     route_table routes_;
     std::vector<invoker> invokers_;
+    std::vector<sx::value (*)()> describers_;
     std::vector<std::shared_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
 };
 

@@ -226,6 +226,10 @@ public:
     /// The value under keyword `:name`, or nullptr (also for non-dicts).
     const value* find(std::string_view keyword_name) const noexcept;
     value* find(std::string_view keyword_name) noexcept;
+    /// As find(std::string_view), for string literals (which would otherwise
+    /// also convert to a string key).
+    const value* find(const char* keyword_name) const noexcept { return find(std::string_view(keyword_name)); }
+    value* find(const char* keyword_name) noexcept { return find(std::string_view(keyword_name)); }
     /// The value under an arbitrary atom key, or nullptr.
     const value* find(const value& key) const noexcept;
     /// The value under `:name`; throws `std::out_of_range` when absent.
