@@ -148,7 +148,7 @@ private:
         verbs.push_back(sx::value::make_symbol_unchecked("inspect"));
         sx::value body = sx::value::make_dict();
         if (routes.size() == 1) {
-            body = std::move(*by_verb.entries().begin()).val;
+            body = std::move((*by_verb.entries().begin()).val);
             body.erase(sx::value::make_keyword_unchecked("verb"));
         } else {
             body.insert_or_assign(sx::value::make_keyword_unchecked("endpoints"), std::move(by_verb));

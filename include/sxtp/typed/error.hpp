@@ -56,13 +56,8 @@ struct decode_error {
 
     /// ":body :tags 3: expected string, got integer"
     std::string message() const {
-        std::string s;
-        for (const auto& seg : path) {
-            if (!s.empty()) s += ' ';
-            s += seg;
-        }
-        if (!s.empty()) s += ": ";
-        return s + detail;
+        const std::string where = path_string();
+        return where.empty() ? detail : where + ": " + detail;
     }
     /// The path alone, as printed in messages (":body :tags 3").
     std::string path_string() const {

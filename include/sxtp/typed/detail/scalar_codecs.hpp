@@ -79,25 +79,20 @@ struct codec_of<std::string, category::string> {
     }
 };
 
-template <>
-struct codec_of<sx::symbol, category::symbol> {
-    static sx::value encode(const sx::symbol& s) { return sx::value(s); }
-    static bool decode(const sx::value& v, sx::symbol& out, decode_error& e) {
-        if (!v.is_symbol()) return fail_kind(e, "symbol", v);
-        out = sx::symbol(std::string(v.name()));
+// sx::symbol and sx::keyword: a name of the matching kind.
+template <class Name, sx::kind Kind>
+struct name_codec {
+    static sx::value encode(const Name& n) { return sx::value(n); }
+    static bool decode(const sx::value& v, Name& out, decode_error& e) {
+        if (v.type() != Kind) return fail_kind(e, sx::to_string(Kind), v);
+        out = Name(std::string(v.name()));
         return true;
     }
 };
-
 template <>
-struct codec_of<sx::keyword, category::keyword> {
-    static sx::value encode(const sx::keyword& k) { return sx::value(k); }
-    static bool decode(const sx::value& v, sx::keyword& out, decode_error& e) {
-        if (!v.is_keyword()) return fail_kind(e, "keyword", v);
-        out = sx::keyword(std::string(v.name()));
-        return true;
-    }
-};
+struct codec_of<sx::symbol, category::symbol> : name_codec<sx::symbol, sx::kind::symbol> {};
+template <>
+struct codec_of<sx::keyword, category::keyword> : name_codec<sx::keyword, sx::kind::keyword> {};
 
 template <>
 struct codec_of<sx::value, category::any> {
