@@ -99,20 +99,76 @@ TEST_CASE("server connection: tagged requests are answered as they finish, with 
     CHECK_FALSE(c.respond(rs[0].id, ok_body("again")));  // one terminal message per request
 }
 
-TEST_CASE("server connection: a cancelled request is still answered once, as cancelled") {
+TEST_CASE("server connection: a cancelled request is answered once, as cancelled, at once") {
     wire::server_connection c;
     feed(c, frames({R"((request :tag 7 :verb slow :path "/"))", "(cancel :tag 7)", "(cancel :tag 7)", "(cancel :tag 99)"}));
     std::vector<wire::request_id> cancels;
     auto rs = requests(c, &cancels);
     REQUIRE(rs.size() == 1);
     CHECK(cancels == std::vector<wire::request_id>{rs[0].id});  // repeats and unknown tags are ignored
-    CHECK(c.in_flight() == 1);                                   // counts until the handler has finished
-    c.respond(rs[0].id, ok_body("too late"));
     const auto out = written(c);
     REQUIRE(out.size() == 1);
     CHECK(out[0].status.code() == status_code::error);
     CHECK(out[0].tag == message_tag(7));
     CHECK(type_of(out[0]) == "cancelled");
+    CHECK(c.in_flight() == 1);  // counts until the handler has finished
+    CHECK(c.respond(rs[0].id, ok_body("too late")));
+    CHECK(written(c).empty());  // the handler's own answer is dropped
+    CHECK(c.in_flight() == 0);
+    CHECK_FALSE(c.respond(rs[0].id, ok_body("twice")));
+}
+
+TEST_CASE("server connection: the tag of a cancelled request may be used again while its handler winds down") {
+    wire::server_connection c({.frames = {}, .max_in_flight = 2});
+    feed(c, frames({R"((request :tag 7 :verb slow :path "/"))", "(cancel :tag 7)", R"((request :tag 7 :verb again :path "/"))",
+                    R"((request :tag 8 :verb third :path "/"))"}));
+    auto rs = requests(c);
+    REQUIRE(rs.size() == 2);  // the third is over the limit: the cancelled handler still counts
+    auto out = written(c);
+    REQUIRE(out.size() == 2);
+    CHECK(type_of(out[0]) == "cancelled");
+    CHECK(type_of(out[1]) == "overloaded");
+    c.respond(rs[1].id, ok_body("second"));
+    out = written(c);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].tag == message_tag(7));
+    CHECK(out[0].body->as_string() == "second");
+}
+
+TEST_CASE("server connection: an expired request is answered deadline-exceeded in its place") {
+    wire::server_connection c;
+    feed(c, frames({R"((request :verb first :path "/"))", R"((request :verb slow :path "/" :headers {:timeout-ms 5}))"}));
+    auto rs = requests(c);
+    REQUIRE(rs.size() == 2);
+    CHECK(c.expire(rs[1].id));
+    CHECK_FALSE(c.expire(rs[1].id));
+    CHECK(written(c).empty());  // untagged: waits for the first
+    c.respond(rs[0].id, ok_body("first"));
+    auto out = written(c);
+    REQUIRE(out.size() == 2);
+    CHECK(type_of(out[1]) == "deadline-exceeded");
+    CHECK(out[1].status.code() == status_code::error);
+    CHECK(c.in_flight() == 1);
+    c.respond(rs[1].id, ok_body("late"));
+    CHECK(written(c).empty());
+    CHECK(c.in_flight() == 0);
+}
+
+TEST_CASE("server connection: abandon answers everything left and keeps counting the handlers") {
+    wire::server_connection c;
+    feed(c, frames({R"((request :verb a :path "/"))", R"((request :tag 1 :verb b :path "/"))"}));
+    auto rs = requests(c);
+    c.begin_shutdown();
+    response gone;
+    gone.status = status_code::unavailable;
+    c.abandon(gone);
+    auto out = written(c);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].status.code() == status_code::unavailable);
+    CHECK(c.done());
+    CHECK(c.in_flight() == 2);
+    for (const auto& r : rs) c.respond(r.id, ok_body("late"));
+    CHECK(written(c).empty());
     CHECK(c.in_flight() == 0);
 }
 

@@ -11,16 +11,20 @@
 //       if (std::holds_alternative<wire::connection_failed>(ev)) break;       // stop reading
 //   }
 //   conn.respond(id, response);   // when a handler finishes
+//   conn.expire(id);              // when its :timeout-ms passes first
 //
 // What it guarantees:
 // * untagged requests are answered strictly in order, whatever order the
 //   handlers finish in; tagged requests are answered as soon as they finish;
-// * every request gets exactly one terminal message: a request that was
-//   cancelled is answered `error`/`cancelled` when its handler finishes
-//   (the handler's own answer is dropped); a request over the in-flight
-//   limit is answered `unavailable`/`overloaded` at once; during shutdown
-//   new requests are answered `unavailable`/`shutting-down`;
-// * a cancelled request counts as in flight until its handler has finished;
+// * every request gets exactly one terminal message: a request the client
+//   cancels is answered `error`/`cancelled` at once, one whose deadline
+//   passes `error`/`deadline-exceeded` (expire), and the handler's own
+//   answer, when it comes, is dropped; a request over the in-flight limit
+//   is answered `unavailable`/`overloaded` at once; during shutdown new
+//   requests are answered `unavailable`/`shutting-down`; abandon() answers
+//   whatever is left when a drain runs out of time;
+// * a cancelled or expired request counts as in flight until its handler
+//   has finished (respond);
 // * a payload that is not a valid message is answered `invalid`/
 //   `malformed-message` in its place in the untagged order, and the
 //   connection stays open; a framing error is answered `invalid`/
@@ -42,6 +46,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 
@@ -61,7 +66,8 @@ struct incoming_request {
     request_id id;
     sxtp::request req;
 };
-/// The client cancelled request `id`: stop its handler, then still respond.
+/// The client cancelled request `id` (already answered `cancelled`): stop
+/// its handler; respond() when it has stopped.
 struct cancel_requested {
     request_id id;
 };
@@ -96,21 +102,30 @@ public:
     }
 
     // -- answers --------------------------------------------------------------
-    /// The terminal answer to request `id` (its `:tag` is filled in). A
-    /// cancelled request is answered `cancelled` instead. Answering an id
-    /// that is not in flight does nothing and returns false.
+    /// The handler of request `id` finished with `r` (its `:tag` is filled
+    /// in). If the request was already answered (cancelled, expired,
+    /// abandoned), `r` is dropped; either way the request stops counting as
+    /// in flight. Returns false for an id whose handler is not running.
     bool respond(request_id id, sxtp::response r) {
-        const auto it = slots_.find(id);
-        if (it == slots_.end() || it->second.answered) return false;
-        slot& s = it->second;
-        if (s.cancelled) r = condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the client"));
-        r.tag = s.tag;
-        s.answered = true;
-        --handlers_running_;
-        if (s.tag) tags_.erase(*s.tag);
-        s.frame = encode(r);
-        flush_ready(id);
+        if (running_.erase(id) == 0) return false;
+        answer(id, std::move(r));
         return true;
+    }
+
+    /// The deadline of request `id` passed: answers it `error`/
+    /// `deadline-exceeded` unless it is answered already. Its handler still
+    /// counts until respond(). Returns whether it answered.
+    bool expire(request_id id) {
+        return answer(id, condition_response(status_code::error, make_condition(conditions::deadline_exceeded{}, "the request's deadline passed")));
+    }
+
+    /// Answers every request not yet answered with `r` (a drain that ran out
+    /// of time). Handlers still running count until respond().
+    void abandon(const sxtp::response& r) {
+        std::vector<request_id> open;
+        for (const auto& [id, s] : slots_)
+            if (!s.answered) open.push_back(id);
+        for (request_id id : open) answer(id, r);
     }
 
     /// Graceful shutdown: from now on new requests are answered shutting-down.
@@ -123,8 +138,8 @@ public:
     void consume(std::size_t n) { out_.consume(n); }
 
     // -- state ----------------------------------------------------------------
-    /// Requests whose handlers have not answered yet (cancelled ones included).
-    std::size_t in_flight() const noexcept { return handlers_running_; }
+    /// Requests whose handlers have not finished (cancelled and expired ones included).
+    std::size_t in_flight() const noexcept { return running_.size(); }
     /// Requests accepted but not yet answered on the wire (waiting for order included).
     std::size_t unanswered() const noexcept { return slots_.size(); }
     /// True once framing failed or shutdown began and every answer has been written.
@@ -134,7 +149,6 @@ public:
 private:
     struct slot {
         std::optional<message_tag> tag;
-        bool cancelled = false;
         bool answered = false;
         std::string frame;  // the encoded answer, once there is one
     };
@@ -149,6 +163,19 @@ private:
         std::string out;
         write_frame(out, typed::canonical(r));
         return out;
+    }
+
+    // Answers slot `id` unless it is answered or gone; returns whether it did.
+    bool answer(request_id id, sxtp::response r) {
+        const auto it = slots_.find(id);
+        if (it == slots_.end() || it->second.answered) return false;
+        slot& s = it->second;
+        r.tag = s.tag;
+        s.answered = true;
+        if (s.tag) tags_.erase(*s.tag);
+        s.frame = encode(r);
+        flush_ready(id);
+        return true;
     }
 
     // An answer decided by the connection itself, in its place in the order.
@@ -171,9 +198,10 @@ private:
         }
         if (auto* c = std::get_if<sxtp::cancel>(&*m)) {
             const auto t = tags_.find(c->tag);
-            if (t == tags_.end() || slots_[t->second].cancelled) return std::nullopt;  // finished already, or a repeat
-            slots_[t->second].cancelled = true;
-            return cancel_requested{t->second};
+            if (t == tags_.end()) return std::nullopt;  // answered already, or a repeat
+            const request_id id = t->second;
+            answer(id, condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the client")));
+            return cancel_requested{id};
         }
         auto* req = std::get_if<sxtp::request>(&*m);
         if (!req) {
@@ -192,7 +220,7 @@ private:
             answer_now(tag, condition_response(status_code::unavailable, make_condition(conditions::shutting_down{}, "shutting down")));
             return std::nullopt;
         }
-        if (handlers_running_ >= limits_.max_in_flight) {
+        if (running_.size() >= limits_.max_in_flight) {
             answer_now(tag, condition_response(status_code::unavailable, make_condition(conditions::overloaded{}, "too many requests in flight")));
             return std::nullopt;
         }
@@ -201,7 +229,7 @@ private:
         s.tag = tag;
         if (tag) tags_.emplace(*tag, id);
         else untagged_.push_back(id);
-        ++handlers_running_;
+        running_.insert(id);
         return incoming_request{id, std::move(*req)};
     }
 
@@ -230,7 +258,7 @@ private:
     std::deque<request_id> untagged_;               // untagged ids in arrival order
     std::map<message_tag, request_id> tags_;        // tags in flight
     request_id next_id_ = 1;
-    std::size_t handlers_running_ = 0;
+    std::set<request_id> running_;                  // handlers not yet finished
     bool shutting_down_ = false;
     boost::system::error_code failed_;
     output_queue out_;
