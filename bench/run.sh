@@ -3,7 +3,7 @@
 # usage: bench/run.sh [seconds-per-measurement]   (from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libssl-dev bc
+bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libboost-url1.81-dev libssl-dev bc
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSXTP_BUILD_BENCH=ON -DSXTP_BUILD_TESTS=OFF \
     -DSXTP_BUILD_EXAMPLES=OFF -DSXTP_BUILD_TOOLS=OFF >/dev/null
 cmake --build build/bench >/dev/null

@@ -4,7 +4,7 @@
 # usage: tools/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libssl-dev
+bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libboost-url1.81-dev libssl-dev
 cmake -S . -B build/demo -G Ninja -DCMAKE_BUILD_TYPE=Release -DSXTP_BUILD_TESTS=OFF >/dev/null
 cmake --build build/demo --target read_documents sxtp_cli >/dev/null
 echo "== The seed SX documents, read, canonicalised and hashed"

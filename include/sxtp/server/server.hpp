@@ -1,34 +1,47 @@
-// sxtp/server/server.hpp — an SXTP server over TCP on an Asio executor,
-// with typed handlers bound per endpoint.
+// sxtp/server/server.hpp — an SXTP server on an Asio executor: TCP, TLS and
+// Unix sockets; typed handlers bound per endpoint; deadlines, cancellation,
+// limits, timeouts and graceful shutdown. Needs the sxtp::net target.
 //
 //   boost::asio::io_context io;
 //   sxtp::server srv(io.get_executor());
 //   srv.handle<get_post>([](const post_ref& p, const sxtp::no_body&, sxtp::call_context&) -> sxtp::reply<get_post> {
 //       return post{p.id, "Hello"};
 //   });
-//   auto port = srv.listen({boost::asio::ip::make_address("127.0.0.1"), 0});
+//   auto where = srv.listen("sxtp://127.0.0.1:0");   // the bound address, port filled in
 //   io.run();
 //
-// Handlers may also return boost::asio::awaitable<E::result or reply<E>>.
+// Handlers may also return boost::asio::awaitable<E::result or reply<E>>;
+// a coroutine handler is cancelled (Asio terminal cancellation: its pending
+// operation fails with operation_aborted) when the client sends `cancel`,
+// when the request's `:timeout-ms` passes, when its connection breaks, and
+// when a shutdown's drain time runs out. call_context::cancelled() tells a
+// handler that computes without awaiting.
+//
 // The server answers `ping` on any path, `inspect` on any routed path (SPEC
 // §5, from the endpoint types: `{:available-verbs (…) :required-capabilities
 // (…) :params-schema … :body-schema … :result-schema … :cache …}`, the
 // schemas of the path's one endpoint, or under `:endpoints {verb …}` when
-// several verbs share the path), `not-found`/`resource-not-found`
-// for unknown paths, `invalid`/`unsupported-verb` for a known path and
-// another verb, `invalid`/`invalid-params` (naming the field) when params or
-// body do not decode, and `error`/`internal-error` when a handler throws (the
+// several verbs share the path), `not-found`/`resource-not-found` for
+// unknown paths, `invalid`/`unsupported-verb` for a known path and another
+// verb, `invalid`/`invalid-params` (naming the field) when params or body do
+// not decode, and `error`/`internal-error` when a handler throws (the
 // exception text goes to the log sink only). Ordering, tags, cancel, the
 // in-flight limit and framing errors are those of wire::server_connection.
 //
-// Threading: one thread runs a server's executor (run the io_context on one
-// thread, or give the server a strand).
+// Limits and timeouts (server_options; defaults in brackets): frame size
+// [16 MiB], requests in flight per connection [100], connections [10,000;
+// one more is accepted and closed at once], frame-read timeout [30 s: from
+// the first byte of a frame to its last], idle timeout [120 s: no request in
+// flight and no byte received], TLS handshake timeout [10 s].
 //
-// Not yet here (see the server issue): TLS, Unix sockets,
-// deadlines, connection limits and timeouts, graceful shutdown.
+// Threading: one thread runs a server's executor (run its io_context on one
+// thread, or give the server a strand). The server must outlive the
+// io_context's run; shutdown() ends every connection first.
 #ifndef SXTP_SERVER_SERVER_HPP
 #define SXTP_SERVER_SERVER_HPP
 
+#include <sxtp/net/address.hpp>
+#include <sxtp/net/tls.hpp>
 #include <sxtp/server/call_decoder.hpp>
 #include <sxtp/server/route_table.hpp>
 #include <sxtp/typed/handler.hpp>
@@ -36,16 +49,28 @@
 #include <sxtp/wire/server_connection.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,12 +80,34 @@ namespace sxtp {
 
 /// What a handler knows of its call.
 struct call_context {
+    /// The request as it arrived (headers, cookies, params, body).
     const sxtp::request& request;
+    /// The client: "127.0.0.1:53412", "[::1]:53412" or "unix".
+    std::string_view peer;
+    /// When the request's `:timeout-ms` runs out, if it has one.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+
+    /// True once the call is cancelled (client cancel, deadline, broken
+    /// connection, drain timeout): its answer will be dropped.
+    bool cancelled() const noexcept { return cancelled_ && *cancelled_; }
+    /// The request's headers (empty when it has none).
+    const sxtp::headers& headers() const noexcept {
+        static const sxtp::headers none{};
+        return request.headers ? *request.headers : none;
+    }
+
+    const bool* cancelled_ = nullptr;
 };
 
 /// Server settings.
 struct server_options {
     wire::connection_limits limits;
+    std::size_t max_connections = 10000;
+    std::chrono::milliseconds frame_read_timeout{30000};
+    std::chrono::milliseconds idle_timeout{120000};
+    std::chrono::milliseconds handshake_timeout{10000};
+    /// Needed to listen on sxtps:// (net::make_server_tls_context).
+    std::shared_ptr<boost::asio::ssl::context> tls;
     /// Receives what must not reach peers (handler exceptions). Default: discarded.
     std::function<void(std::string_view)> log;
 };
@@ -68,20 +115,23 @@ struct server_options {
 class server {
 public:
     using executor_type = boost::asio::any_io_executor;
+    using clock = std::chrono::steady_clock;
 
     explicit server(executor_type ex, server_options options = {}) : ex_(std::move(ex)), options_(std::move(options)) {}
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+    ~server() { stop_accepting(); }
 
     /// Binds `handler` to endpoint E. The handler must pass handler_check<E, F, call_context>.
     template <class E, class F>
     void handle(F handler) {
         static_assert(handler_check<E, F, call_context>::ok);
         routes_.add(E::verb, E::path);
-        describers_.push_back(&describe_endpoint<E>);
-        invokers_.push_back([h = std::move(handler)](sxtp::request req, std::vector<std::pair<std::string, std::string>> params) mutable
-                                -> boost::asio::awaitable<response> {
+        describers_.emplace_back(&describe_endpoint<E>);
+        invokers_.push_back([h = std::move(handler)](const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>& params,
+                                                     call_context& ctx) mutable -> boost::asio::awaitable<response> {
             auto args = decode_call<E>(req, params);
             if (!args) co_return condition_response(status_code::invalid, args.error());
-            call_context ctx{req};
             using returned = std::invoke_result_t<F&, const typename E::params&, const typename E::body&, call_context&>;
             if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
                 co_return to_response<E>(reply<E>(co_await h(args->params, args->body, ctx)));
@@ -91,28 +141,126 @@ public:
         });
     }
 
-    /// Starts accepting on `where`; returns the bound port (useful with port 0).
-    unsigned short listen(const boost::asio::ip::tcp::endpoint& where) {
-        auto acceptor = std::make_shared<boost::asio::ip::tcp::acceptor>(ex_, where);
-        const unsigned short port = acceptor->local_endpoint().port();
-        boost::asio::co_spawn(ex_, accept_loop(acceptor), boost::asio::detached);
-        acceptors_.push_back(std::move(acceptor));
-        return port;
+    /// The untyped escape hatch: `handler(const sxtp::request&, call_context&)`
+    /// returns an sxtp::response (or an awaitable of one) for `verb` on
+    /// `pattern`. inspect describes it with "any" schemas. Path parameters
+    /// are left to the handler (route_table syntax applies to the pattern).
+    template <class F>
+    void handle_raw(std::string_view verb, std::string_view pattern, F handler) {
+        using returned = std::invoke_result_t<F&, const sxtp::request&, call_context&>;
+        static_assert(std::is_same_v<returned, response> || std::is_same_v<returned, boost::asio::awaitable<response>>,
+                      "sxtp: a raw handler is callable as handler(const sxtp::request&, sxtp::call_context&) and returns "
+                      "sxtp::response or boost::asio::awaitable<sxtp::response>");
+        routes_.add(verb, pattern);
+        describers_.emplace_back([v = std::string(verb)] {
+            return sx::value::dict(sx::value::make_keyword_unchecked("verb"), sx::value::make_symbol_unchecked(v),
+                                   sx::value::make_keyword_unchecked("required-capabilities"), sx::value::make_list(),
+                                   sx::value::make_keyword_unchecked("params-schema"), "any", sx::value::make_keyword_unchecked("body-schema"),
+                                   "any", sx::value::make_keyword_unchecked("result-schema"), "any",
+                                   sx::value::make_keyword_unchecked("cache"), sx::value::make_keyword_unchecked("none"));
+        });
+        invokers_.push_back([h = std::move(handler)](const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>&,
+                                                     call_context& ctx) mutable -> boost::asio::awaitable<response> {
+            if constexpr (std::is_same_v<returned, response>) co_return h(req, ctx);
+            else co_return co_await h(req, ctx);
+        });
     }
 
-    /// Stops accepting. Connections already open go on.
-    void stop_accepting() {
-        for (auto& a : acceptors_) {
-            boost::system::error_code ignored;
-            a->close(ignored);
+    /// Starts accepting on `where` (sxtp://, sxtps://, unix:… — see
+    /// net/address.hpp) and returns the bound address (port 0 becomes the
+    /// port the system chose). A stale Unix socket file is replaced; any
+    /// other file at that name is an error. Throws boost::system::system_error
+    /// when it cannot listen, std::invalid_argument for sxtps:// without
+    /// server_options::tls.
+    net::address listen(const net::address& where) {
+        using generic = boost::asio::generic::stream_protocol;
+        net::address bound = where;
+        generic::endpoint ep;
+        if (where.transport == net::transport::unix_socket) {
+            struct stat st {};
+            if (::lstat(where.socket_path.c_str(), &st) == 0) {
+                if (!S_ISSOCK(st.st_mode))
+                    throw boost::system::system_error(make_error_code(boost::system::errc::file_exists), "sxtp: " + where.socket_path + " is not a socket");
+                ::unlink(where.socket_path.c_str());
+            }
+            ep = boost::asio::local::stream_protocol::endpoint(where.socket_path);
+        } else {
+            if (where.transport == net::transport::tls && !options_.tls)
+                throw std::invalid_argument("sxtp: listening on sxtps:// needs server_options::tls");
+            boost::asio::ip::tcp::resolver resolver(ex_);
+            auto results = resolver.resolve(where.host, std::to_string(where.port), boost::asio::ip::tcp::resolver::passive);
+            ep = results.begin()->endpoint();
         }
+        auto a = std::make_shared<listener>(acceptor_type(ex_), where);
+        a->acceptor.open(ep.protocol());
+        if (where.transport != net::transport::unix_socket) a->acceptor.set_option(boost::asio::socket_base::reuse_address(true));
+        a->acceptor.bind(ep);
+        a->acceptor.listen();
+        if (where.transport != net::transport::unix_socket) bound.port = to_tcp(a->acceptor.local_endpoint()).port();
+        boost::asio::co_spawn(ex_, accept_loop(a), boost::asio::detached);
+        listeners_.push_back(std::move(a));
+        return bound;
+    }
+    /// listen(net::parse_address(uri)); throws std::invalid_argument for a bad address.
+    net::address listen(std::string_view uri) {
+        auto a = net::parse_address(uri);
+        if (!a) throw std::invalid_argument(a.error().message);
+        return listen(*a);
+    }
+    /// Plain TCP on `where`; returns the bound port.
+    unsigned short listen(const boost::asio::ip::tcp::endpoint& where) {
+        net::address a;
+        a.host = where.address().to_string();
+        a.port = where.port();
+        return listen(a).port;
     }
 
-    /// The answer to one request, by route (ping, not-found, unsupported-verb, a handler).
+    /// Stops accepting (and removes Unix socket files). Connections already open go on.
+    void stop_accepting() {
+        for (auto& l : listeners_) {
+            boost::system::error_code ignored;
+            l->acceptor.close(ignored);
+            if (l->where.transport == net::transport::unix_socket) ::unlink(l->where.socket_path.c_str());
+        }
+        listeners_.clear();
+    }
+
+    /// Graceful shutdown: stops accepting; requests that arrive from now on
+    /// are answered `unavailable`/`shutting-down` `:retry true`; a connection
+    /// closes once its requests are answered; after `drain`, requests still
+    /// unanswered are answered `unavailable`/`shutting-down` `:retry false`
+    /// (they may have had effects), their handlers are cancelled, and every
+    /// connection closes. `done` runs when the last connection has closed.
+    void shutdown(std::chrono::milliseconds drain, std::function<void()> done = {}) {
+        stop_accepting();
+        shutting_down_ = true;
+        on_drained_ = std::move(done);
+        for (auto& [p, c] : connections_) c->begin_shutdown();
+        drain_timer_ = std::make_unique<boost::asio::steady_timer>(ex_, drain);
+        drain_timer_->async_wait([this](boost::system::error_code ec) {
+            if (ec) return;
+            for (auto& [p, c] : connections_) c->abandon();
+        });
+        check_drained();
+    }
+
+    /// Open connections.
+    std::size_t connections() const noexcept { return connections_.size(); }
+
+    /// The answer to one request, by route (ping, inspect, not-found,
+    /// unsupported-verb, a handler).
     boost::asio::awaitable<response> dispatch(sxtp::request req) {
-        if (req.verb.name() == "ping") co_return response{};
-        if (req.verb.name() == "inspect" && !routes_.routes_for(req.path).empty()) co_return inspect(req.path);
-        auto m = routes_.find(req.verb.name(), req.path);
+        call_context ctx{req, "local", std::nullopt};
+        co_return co_await dispatch(req, ctx);
+    }
+
+private:
+    // -- routing --------------------------------------------------------------
+    boost::asio::awaitable<response> dispatch(const sxtp::request& req, call_context& ctx) {
+        const std::string_view verb = req.verb.name();
+        if (verb == "ping") co_return response{};
+        if (verb == "inspect" && !routes_.routes_for(req.path).empty()) co_return inspect(req.path);
+        auto m = routes_.find(verb, req.path);
         if (m.kind == route_table::match::not_found)
             co_return condition_response(status_code::not_found, make_condition(conditions::resource_not_found{}, "no such resource", req.path));
         if (m.kind == route_table::match::wrong_verb) {
@@ -121,14 +269,13 @@ public:
             co_return condition_response(status_code::invalid, make_condition(u, "unsupported verb", req.path));
         }
         try {
-            co_return co_await invokers_[m.route](std::move(req), std::move(m.params));
+            co_return co_await invokers_[m.route](req, m.params, ctx);
         } catch (const std::exception& e) {
-            if (options_.log) options_.log(std::string("handler failed: ") + e.what());
+            if (options_.log && !ctx.cancelled()) options_.log(std::string("handler for ") + std::string(verb) + ' ' + req.path + " failed: " + e.what());
         }
         co_return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
     }
 
-private:
     // SPEC §5's answer to inspect, from the descriptions of the path's endpoints.
     response inspect(std::string_view path) const {
         const auto routes = routes_.routes_for(path);
@@ -160,17 +307,6 @@ private:
         return r;
     }
 
-    using invoker = std::function<boost::asio::awaitable<response>(sxtp::request, std::vector<std::pair<std::string, std::string>>)>;
-
-    struct connection {
-        explicit connection(boost::asio::ip::tcp::socket s, const wire::connection_limits& limits)
-            : socket(std::move(s)), state(limits), wake(socket.get_executor()) {}
-        boost::asio::ip::tcp::socket socket;
-        wire::server_connection state;
-        boost::asio::steady_timer wake;  // cancelled to wake the writer
-        bool reading_done = false;
-    };
-
     static response condition_response(status_code s, const condition& c) {
         response r;
         r.status = s;
@@ -187,74 +323,324 @@ private:
         return r;
     }
 
-    boost::asio::awaitable<void> accept_loop(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor) {
-        for (;;) {
-            boost::system::error_code ec;
-            auto socket = co_await acceptor->async_accept(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            if (ec) co_return;  // closed
-            auto c = std::make_shared<connection>(std::move(socket), options_.limits);
-            boost::asio::co_spawn(ex_, write_loop(c), boost::asio::detached);
-            boost::asio::co_spawn(ex_, read_loop(c), boost::asio::detached);
-        }
+    static boost::asio::ip::tcp::endpoint to_tcp(const boost::asio::generic::stream_protocol::endpoint& g) {
+        boost::asio::ip::tcp::endpoint ep;
+        std::memcpy(ep.data(), g.data(), std::min<std::size_t>(g.size(), ep.capacity()));
+        ep.resize(std::min<std::size_t>(g.size(), ep.capacity()));
+        return ep;
     }
 
-    boost::asio::awaitable<void> read_loop(std::shared_ptr<connection> c) {
-        for (;;) {
-            auto room = c->state.prepare();
-            if (room.empty()) break;  // failed framing, or full of frames its handlers have not taken (cannot happen: all are taken)
-            boost::system::error_code ec;
-            const std::size_t n = co_await c->socket.async_read_some(boost::asio::buffer(room.data(), room.size()),
-                                                                     boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            if (ec) break;
-            c->state.commit(n);
-            bool stop = false;
-            for (auto ev = c->state.next_event(); !std::holds_alternative<wire::need_more>(ev); ev = c->state.next_event()) {
-                if (auto* r = std::get_if<wire::incoming_request>(&ev)) {
-                    boost::asio::co_spawn(ex_, run_handler(c, r->id, std::move(r->req)), boost::asio::detached);
-                } else if (std::holds_alternative<wire::connection_failed>(ev)) {
-                    stop = true;
+    // -- connections ----------------------------------------------------------
+    using plain_socket = boost::asio::generic::stream_protocol::socket;
+    using acceptor_type = boost::asio::basic_socket_acceptor<boost::asio::generic::stream_protocol>;
+    using tls_stream = boost::asio::ssl::stream<plain_socket>;
+
+    struct listener {
+        listener(acceptor_type a, net::address w) : acceptor(std::move(a)), where(std::move(w)) {}
+        acceptor_type acceptor;
+        net::address where;
+    };
+
+    // What the server needs of a connection, whatever its stream.
+    struct connection_base {
+        virtual ~connection_base() = default;
+        virtual void begin_shutdown() = 0;
+        virtual void abandon() = 0;
+    };
+
+    // One call's cancellation and deadline.
+    struct call_state {
+        explicit call_state(const executor_type& ex) : deadline(ex) {}
+        boost::asio::cancellation_signal signal;
+        boost::asio::steady_timer deadline;
+        bool cancelled = false;
+        void cancel() {
+            if (cancelled) return;
+            cancelled = true;
+            deadline.cancel();
+            signal.emit(boost::asio::cancellation_type::terminal);
+        }
+    };
+
+    template <class Stream>
+    struct connection : connection_base, std::enable_shared_from_this<connection<Stream>> {
+        connection(server& s, Stream st, std::string p)
+            : srv(s), stream(std::move(st)), state(s.options_.limits), peer(std::move(p)), wake(s.ex_), watchdog(s.ex_),
+              last_activity(clock::now()) {}
+
+        server& srv;
+        Stream stream;
+        wire::server_connection state;
+        std::string peer;
+        boost::asio::steady_timer wake;      // cancelled to wake the writer
+        boost::asio::steady_timer watchdog;  // frame-read, idle and handshake timeouts
+        std::map<wire::request_id, std::shared_ptr<call_state>> calls;
+        clock::time_point last_activity;
+        std::optional<clock::time_point> frame_started;
+        bool handshaken = !is_tls;
+        bool reading_done = false;
+        bool abandoned = false;
+        bool closed = false;
+
+        static constexpr bool is_tls = !std::is_same_v<Stream, plain_socket>;
+
+        auto& socket() {
+            if constexpr (is_tls) return stream.next_layer();
+            else return stream;
+        }
+
+        void begin_shutdown() override {
+            state.begin_shutdown();
+            wake.cancel();
+        }
+        void abandon() override {
+            condition c = make_condition(conditions::shutting_down{}, "the server shut down before this request finished");
+            c.retry = false;  // it may have had effects
+            state.abandon(condition_response(status_code::unavailable, c));
+            cancel_all();
+            abandoned = true;
+            wake.cancel();
+        }
+        void cancel_all() {
+            for (auto& [id, call] : calls) call->cancel();
+        }
+        // Ends the transport at once (timeouts, errors).
+        void close() {
+            if (closed) return;
+            closed = true;
+            boost::system::error_code ignored;
+            socket().shutdown(plain_socket::shutdown_both, ignored);
+            socket().close(ignored);
+            watchdog.cancel();
+            wake.cancel();
+            cancel_all();
+        }
+
+        boost::asio::awaitable<void> run() {
+            auto self = this->shared_from_this();
+            boost::asio::co_spawn(srv.ex_, guard(), boost::asio::detached);
+            if constexpr (is_tls) {
+                boost::system::error_code ec;
+                co_await stream.async_handshake(boost::asio::ssl::stream_base::server, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                if (ec || closed) {
+                    close();
+                    srv.forget(this);
+                    co_return;
+                }
+                handshaken = true;
+                last_activity = clock::now();
+                watchdog.cancel();  // re-arm for the idle timeout
+            }
+            boost::asio::co_spawn(srv.ex_, write_loop(), boost::asio::detached);
+            co_await read_loop();
+        }
+
+        // The timeouts: sleeps until the earliest moment one could pass, then checks.
+        boost::asio::awaitable<void> guard() {
+            auto self = this->shared_from_this();
+            const auto& o = srv.options_;
+            while (!closed) {
+                const auto now = clock::now();
+                clock::time_point due;
+                if (!handshaken) due = last_activity + o.handshake_timeout;
+                else if (frame_started) due = *frame_started + o.frame_read_timeout;
+                else if (state.in_flight() == 0 && state.unanswered() == 0) due = last_activity + o.idle_timeout;
+                else due = now + std::min(o.frame_read_timeout, o.idle_timeout);
+                if (due <= now) {
+                    close();
+                    co_return;
+                }
+                watchdog.expires_at(due);
+                boost::system::error_code ec;
+                co_await watchdog.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            }
+        }
+
+        boost::asio::awaitable<void> read_loop() {
+            for (;;) {
+                auto room = state.prepare();
+                if (room.empty()) break;  // failed framing
+                boost::system::error_code ec;
+                const std::size_t n = co_await stream.async_read_some(boost::asio::buffer(room.data(), room.size()),
+                                                                      boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                if (ec) {
+                    // EOF: the client may have half-closed after pipelining; answer what it sent.
+                    // Anything else: nobody will read the answers.
+                    // Aborted: the writer is ending the connection.
+                    if (ec != boost::asio::error::eof && ec != boost::asio::ssl::error::stream_truncated &&
+                        ec != boost::asio::error::operation_aborted)
+                        close();
                     break;
                 }
+                state.commit(n);
+                last_activity = clock::now();
+                bool stop = false;
+                for (auto ev = state.next_event(); !std::holds_alternative<wire::need_more>(ev); ev = state.next_event()) {
+                    if (auto* r = std::get_if<wire::incoming_request>(&ev)) {
+                        start(r->id, std::move(r->req));
+                    } else if (auto* c = std::get_if<wire::cancel_requested>(&ev)) {
+                        if (auto it = calls.find(c->id); it != calls.end()) it->second->cancel();
+                    } else if (std::holds_alternative<wire::connection_failed>(ev)) {
+                        stop = true;
+                        break;
+                    }
+                }
+                if (state.buffered() == 0) frame_started.reset();
+                else if (!frame_started) frame_started = last_activity;
+                wake.cancel();
+                if (stop) break;
             }
-            c->wake.cancel();
-            if (stop) break;
+            reading_done = true;
+            wake.cancel();
         }
-        c->reading_done = true;
-        c->wake.cancel();
-    }
 
-    boost::asio::awaitable<void> run_handler(std::shared_ptr<connection> c, wire::request_id id, sxtp::request req) {
-        response r = co_await dispatch(std::move(req));
-        c->state.respond(id, std::move(r));
-        c->wake.cancel();
-    }
+        void start(wire::request_id id, sxtp::request req) {
+            auto self = this->shared_from_this();
+            std::optional<clock::time_point> deadline;
+            if (req.headers && req.headers->timeout_ms)
+                deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
+            std::shared_ptr<call_state> call;
+            if (req.tag || deadline) {
+                call = std::make_shared<call_state>(srv.ex_);
+                calls.emplace(id, call);
+                if (deadline) {
+                    call->deadline.expires_at(*deadline);
+                    call->deadline.async_wait([self, id, call](boost::system::error_code ec) {
+                        if (ec || call->cancelled) return;
+                        if (self->state.expire(id)) self->wake.cancel();
+                        call->cancel();
+                    });
+                }
+            }
+            auto body = [](std::shared_ptr<connection> c, sxtp::request r, std::optional<clock::time_point> d,
+                           std::shared_ptr<call_state> cs) -> boost::asio::awaitable<response> {
+                call_context ctx{r, c->peer, d};
+                if (cs) ctx.cancelled_ = &cs->cancelled;
+                co_return co_await c->srv.dispatch(r, ctx);
+            };
+            auto done = [self, id](std::exception_ptr e, response r) {
+                if (e) r = condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
+                if (auto it = self->calls.find(id); it != self->calls.end()) {
+                    it->second->deadline.cancel();
+                    self->calls.erase(it);
+                }
+                self->state.respond(id, std::move(r));
+                self->last_activity = clock::now();
+                self->wake.cancel();
+            };
+            if (call)
+                boost::asio::co_spawn(srv.ex_, body(self, std::move(req), deadline, call),
+                                      boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(done)));
+            else
+                boost::asio::co_spawn(srv.ex_, body(self, std::move(req), deadline, nullptr), std::move(done));
+        }
 
-    boost::asio::awaitable<void> write_loop(std::shared_ptr<connection> c) {
-        for (;;) {
-            while (!c->state.output().empty()) {
-                const auto out = c->state.output();
+        bool finished() const {
+            if (!state.output().empty() || state.unanswered() != 0) return false;
+            if (state.failed() || reading_done || abandoned) return true;
+            return state.done() && state.in_flight() == 0;  // shutting down, all answered
+        }
+
+        boost::asio::awaitable<void> write_loop() {
+            auto self = this->shared_from_this();
+            while (!closed) {
+                while (!state.output().empty() && !closed) {
+                    const auto out = state.output();
+                    boost::system::error_code ec;
+                    const std::size_t n = co_await boost::asio::async_write(stream, boost::asio::buffer(out.data(), out.size()),
+                                                                            boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                    if (ec) {
+                        close();
+                        break;
+                    }
+                    state.consume(n);
+                }
+                if (closed || finished()) break;
+                wake.expires_at(clock::time_point::max());
                 boost::system::error_code ec;
-                const std::size_t n = co_await boost::asio::async_write(c->socket, boost::asio::buffer(out.data(), out.size()),
-                                                                        boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-                if (ec) co_return;
-                c->state.consume(n);
+                co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             }
-            if (c->reading_done && c->state.unanswered() == 0) break;
-            c->wake.expires_at(boost::asio::steady_timer::time_point::max());
-            boost::system::error_code ec;
-            co_await c->wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if constexpr (is_tls) {
+                if (!closed) {
+                    // close_notify, bounded by the guard's handshake timeout
+                    handshaken = false;
+                    last_activity = clock::now();
+                    watchdog.cancel();
+                    boost::system::error_code ec;
+                    socket().cancel(ec);
+                    co_await stream.async_shutdown(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                }
+            }
+            close();
+            srv.forget(this);
         }
-        boost::system::error_code ignored;
-        c->socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-        c->socket.close(ignored);
+    };
+
+    static std::string peer_name(const plain_socket& s) {
+        boost::system::error_code ec;
+        const auto ep = s.remote_endpoint(ec);
+        if (ec) return "unknown";
+        if (ep.protocol().family() == AF_UNIX) return "unix";
+        const auto t = to_tcp(ep);
+        const std::string a = t.address().to_string();
+        return (t.address().is_v6() ? "[" + a + "]" : a) + ':' + std::to_string(t.port());
     }
+
+    boost::asio::awaitable<void> accept_loop(std::shared_ptr<listener> l) {
+        for (;;) {
+            boost::system::error_code ec;
+            plain_socket socket = co_await l->acceptor.async_accept(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (ec) {
+                if (!l->acceptor.is_open()) co_return;  // closed
+                if (options_.log) options_.log("accept failed: " + ec.message());
+                // EMFILE and friends: back off briefly instead of spinning
+                boost::asio::steady_timer t(ex_, std::chrono::milliseconds(50));
+                co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                continue;
+            }
+            if (connections_.size() >= options_.max_connections || shutting_down_) {
+                socket.close(ec);
+                continue;
+            }
+            if (l->where.transport != net::transport::unix_socket) socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+            std::string peer = peer_name(socket);
+            std::shared_ptr<connection_base> c;
+            if (l->where.transport == net::transport::tls) {
+                auto tc = std::make_shared<connection<tls_stream>>(*this, tls_stream(std::move(socket), *options_.tls), std::move(peer));
+                boost::asio::co_spawn(ex_, tc->run(), boost::asio::detached);
+                c = std::move(tc);
+            } else {
+                auto pc = std::make_shared<connection<plain_socket>>(*this, std::move(socket), std::move(peer));
+                boost::asio::co_spawn(ex_, pc->run(), boost::asio::detached);
+                c = std::move(pc);
+            }
+            connections_.emplace(c.get(), c);
+        }
+    }
+
+    void forget(connection_base* c) {
+        connections_.erase(c);
+        check_drained();
+    }
+    void check_drained() {
+        if (!shutting_down_ || !connections_.empty()) return;
+        if (drain_timer_) drain_timer_->cancel();
+        if (auto done = std::exchange(on_drained_, nullptr)) done();
+    }
+
+    using invoker = std::function<boost::asio::awaitable<response>(const sxtp::request&, const std::vector<std::pair<std::string, std::string>>&,
+                                                                   call_context&)>;
 
     executor_type ex_;
     server_options options_;
     route_table routes_;
     std::vector<invoker> invokers_;
-    std::vector<sx::value (*)()> describers_;
-    std::vector<std::shared_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+    std::vector<std::function<sx::value()>> describers_;
+    std::vector<std::shared_ptr<listener>> listeners_;
+    std::map<connection_base*, std::shared_ptr<connection_base>> connections_;
+    bool shutting_down_ = false;
+    std::unique_ptr<boost::asio::steady_timer> drain_timer_;
+    std::function<void()> on_drained_;
 };
 
 } // namespace sxtp

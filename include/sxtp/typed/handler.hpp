@@ -42,6 +42,10 @@ template <class E>
 class reply {
 public:
     using result_type = typename E::result;
+    /// A value-initialized result (as std::expected does; Asio needs it to co_spawn a call).
+    reply()
+        requires std::default_initializable<result_type>
+    = default;
 
     reply(result_type r) : v_(std::move(r)) {}
     /// A declared condition; a condition E does not declare fails to compile.
@@ -52,6 +56,14 @@ public:
                       "sxtp::reply<E>: this condition is not declared by the endpoint; add it to the endpoint's using raises = sxtp::raises<...>");
     }
 
+    /// An answer as it came from the wire: `c` may be any condition,
+    /// framework ones (overloaded, deadline-exceeded, …) included.
+    static reply from_wire(status_code s, sxtp::condition c) {
+        reply r(wire_tag{}, std::move(c));
+        r.status_ = s;
+        return r;
+    }
+
     bool ok() const noexcept { return v_.index() == 0; }
     /// The status to answer with: E::success, or the condition's status.
     status_code status() const noexcept { return ok() ? E::success : status_; }
@@ -60,6 +72,9 @@ public:
     const sxtp::condition& condition() const { return std::get<1>(v_); }
 
 private:
+    struct wire_tag {};
+    reply(wire_tag, sxtp::condition c) : v_(std::in_place_index<1>, std::move(c)) {}
+
     status_code status_ = E::success;
     std::variant<result_type, sxtp::condition> v_;
 };

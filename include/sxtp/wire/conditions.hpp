@@ -111,6 +111,25 @@ struct internal_error {
 };
 BOOST_DESCRIBE_STRUCT(internal_error, (), ())
 
+/// Client side: the call was not delivered, or its answer was not received
+/// (connect failure, broken connection, a server breaking the protocol).
+/// (unavailable; `:retry` true only when the request was never sent)
+struct connection_failed {
+    static constexpr std::string_view sxtp_condition = "connection-failed";
+    static constexpr status_code sxtp_status = status_code::unavailable;
+    std::string reason;
+};
+BOOST_DESCRIBE_STRUCT(connection_failed, (), (reason))
+
+/// Client side: the server's answer does not match the endpoint's result type. (invalid)
+struct malformed_result {
+    static constexpr std::string_view sxtp_condition = "malformed-result";
+    static constexpr status_code sxtp_status = status_code::invalid;
+    std::string field;
+    std::string problem;
+};
+BOOST_DESCRIBE_STRUCT(malformed_result, (), (field, problem))
+
 } // namespace sxtp::conditions
 
 #endif

@@ -145,6 +145,8 @@ public:
     /// True once framing failed or shutdown began and every answer has been written.
     bool done() const noexcept { return (failed_ || shutting_down_) && slots_.empty() && output().empty(); }
     bool failed() const noexcept { return static_cast<bool>(failed_); }
+    /// Bytes received and not yet part of a whole frame (a frame is arriving).
+    std::size_t buffered() const noexcept { return frames_.buffered(); }
 
 private:
     struct slot {

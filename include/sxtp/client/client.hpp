@@ -1,0 +1,551 @@
+// sxtp/client/client.hpp — an SXTP client on an Asio executor: TCP, TLS and
+// Unix sockets; typed calls multiplexed over tagged connections; per-call
+// deadlines; cancellation; keepalive; reconnect with backoff; a pool; a
+// cookie jar. Needs the sxtp::net target.
+//
+//   sxtp::client c(io.get_executor(), "sxtp://127.0.0.1:5380");
+//   sxtp::reply<get_post> r = co_await c.call<get_post>({.id = 7});
+//   if (r.ok()) use(r.value());
+//   else if (auto nf = sxtp::condition_as<post_not_found>(r.condition())) …
+//
+// Every call ends in a reply, never an exception for anything the network or
+// the peer does: the server's result or condition; or a condition the client
+// made itself —
+//   unavailable / connection-failed  could not connect, or the connection
+//                                    broke (`:retry true` only when the
+//                                    request was never sent);
+//   error / deadline-exceeded        the call's timeout passed (the client
+//                                    also sends `:timeout-ms`, and `cancel`);
+//   error / cancelled                the awaiting coroutine was cancelled
+//                                    (Asio cancellation); `cancel` is sent;
+//   invalid / malformed-result       the answer does not decode as E::result.
+//
+// Connections are opened on first use and reopened after a failure; while a
+// reconnect is backing off (exponential, with jitter, capped) calls fail at
+// once with connection-failed `:retry true` rather than queue. Idle
+// connections are pinged (keepalive) and dropped when the ping goes
+// unanswered. `:set-cookie` answers fill a jar (max-age, path, delete) whose
+// cookies go with every later request on a matching path.
+//
+// Threading: like the server, one thread runs a client's executor.
+#ifndef SXTP_CLIENT_CLIENT_HPP
+#define SXTP_CLIENT_CLIENT_HPP
+
+#include <sxtp/net/address.hpp>
+#include <sxtp/net/tls.hpp>
+#include <sxtp/typed/handler.hpp>
+#include <sxtp/typed/request_builder.hpp>
+#include <sxtp/wire/client_connection.hpp>
+#include <sxtp/wire/conditions.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sxtp {
+
+/// Client settings.
+struct client_options {
+    /// Connect (and TLS handshake) time limit.
+    std::chrono::milliseconds connect_timeout{10000};
+    /// Timeout of calls that give none; zero: none.
+    std::chrono::milliseconds default_timeout{0};
+    /// An idle connection is pinged after this long; zero: never.
+    std::chrono::milliseconds keepalive_interval{30000};
+    /// … and dropped when the ping is not answered within this.
+    std::chrono::milliseconds keepalive_timeout{10000};
+    /// Reconnect backoff: first delay and cap (doubling, with ±20 % jitter).
+    std::chrono::milliseconds reconnect_backoff{100};
+    std::chrono::milliseconds reconnect_backoff_max{10000};
+    /// Connections to the address; calls are spread round robin.
+    std::size_t pool_size = 1;
+    wire::frame_limits limits;
+    /// For sxtps://; default: net::make_client_tls_context() (the system's CAs, verification on).
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    /// Set with an insecure tls context, so that host names are not checked either.
+    bool tls_insecure = false;
+};
+
+/// Per-call settings.
+struct call_options {
+    /// This call's deadline, relative; sent as `:timeout-ms`.
+    std::optional<std::chrono::milliseconds> timeout;
+    /// Headers to send (timeout_ms is filled from `timeout`).
+    std::optional<sxtp::headers> headers;
+    /// Capabilities the call asks for (`:capabilities`).
+    std::optional<std::vector<sx::symbol>> capabilities;
+};
+
+/// Cookies set by `:set-cookie`, sent back on matching paths (SPEC §3, §7).
+class cookie_jar {
+public:
+    using clock = std::chrono::steady_clock;
+
+    /// Applies a response's `:set-cookie`.
+    void apply(const std::map<sx::keyword, cookie>& set, clock::time_point now = clock::now()) {
+        for (const auto& [name, c] : set) {
+            if (c.delete_.value_or(false) || (c.max_age && *c.max_age <= 0)) {
+                jar_.erase(name);
+                continue;
+            }
+            entry e{c.value, c.path.value_or("/"), std::nullopt};
+            if (c.max_age) e.expires = now + std::chrono::seconds(std::min<std::int64_t>(*c.max_age, std::int64_t{1} << 32));
+            jar_.insert_or_assign(name, std::move(e));
+        }
+    }
+    /// The cookies for a request to `path`, or nullopt when none apply.
+    std::optional<std::map<sx::keyword, sx::value>> for_path(std::string_view path, clock::time_point now = clock::now()) {
+        std::map<sx::keyword, sx::value> out;
+        for (auto it = jar_.begin(); it != jar_.end();) {
+            if (it->second.expires && *it->second.expires <= now) {
+                it = jar_.erase(it);
+                continue;
+            }
+            if (path_matches(it->second.path, path)) out.emplace(it->first, it->second.value);
+            ++it;
+        }
+        if (out.empty()) return std::nullopt;
+        return out;
+    }
+    std::size_t size() const noexcept { return jar_.size(); }
+
+private:
+    struct entry {
+        sx::value value;
+        std::string path;
+        std::optional<clock::time_point> expires;
+    };
+    // "/blog" matches "/blog", "/blog/", "/blog/x" — not "/blogger".
+    static bool path_matches(std::string_view cookie_path, std::string_view path) {
+        if (!path.starts_with(cookie_path)) return false;
+        return path.size() == cookie_path.size() || cookie_path.ends_with('/') || path[cookie_path.size()] == '/';
+    }
+    std::map<sx::keyword, entry> jar_;
+};
+
+class client {
+public:
+    using executor_type = boost::asio::any_io_executor;
+    using clock = std::chrono::steady_clock;
+
+    client(executor_type ex, net::address where, client_options options = {})
+        : ex_(std::move(ex)), where_(std::move(where)), options_(std::move(options)), rng_(std::random_device{}()) {
+        if (where_.transport == net::transport::tls && !options_.tls) options_.tls = net::make_client_tls_context();
+        for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.pool_size); ++i) channels_.push_back(std::make_shared<channel>(*this));
+    }
+    /// Throws std::invalid_argument for a bad address.
+    client(executor_type ex, std::string_view uri, client_options options = {}) : client(ex, parse(uri), std::move(options)) {}
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+    ~client() { close(); }
+
+    /// Calls endpoint E. Never throws for network or peer failures (see above).
+    /// Arguments are taken by value: the awaitable may run after the
+    /// caller's temporaries are gone (co_spawn).
+    template <class E>
+    boost::asio::awaitable<reply<E>> call(typename E::params params, typename E::body body, call_options opts = {}) {
+        response r = co_await call_raw(make_request<E>(params, body), std::move(opts));
+        co_return to_reply<E>(std::move(r));
+    }
+    /// Calls endpoint E that takes no body.
+    template <class E>
+        requires std::is_same_v<typename E::body, no_body>
+    boost::asio::awaitable<reply<E>> call(typename E::params params, call_options opts = {}) {
+        return call<E>(std::move(params), no_body{}, std::move(opts));
+    }
+
+    /// The untyped call: any request, the response as it came (or a
+    /// client-made condition response, as for typed calls). The request's
+    /// tag is replaced by the connection's own.
+    boost::asio::awaitable<response> call_raw(sxtp::request req, call_options opts = {}) {
+        const auto timeout = opts.timeout ? *opts.timeout : options_.default_timeout;
+        std::optional<clock::time_point> deadline;
+        if (timeout.count() > 0) deadline = clock::now() + timeout;
+        if (opts.headers) req.headers = std::move(opts.headers);
+        if (deadline) {
+            if (!req.headers) req.headers.emplace();
+            req.headers->timeout_ms = timeout.count();
+        }
+        if (opts.capabilities) req.capabilities = std::move(opts.capabilities);
+        if (!req.cookies) req.cookies = cookies_.for_path(req.path);
+        auto ch = channels_[next_channel_++ % channels_.size()];
+        response r = co_await ch->exchange(std::move(req), deadline);
+        if (r.set_cookie) cookies_.apply(*r.set_cookie);
+        co_return r;
+    }
+
+    /// Closes every connection; calls in flight end with connection-failed.
+    void close() {
+        for (auto& ch : channels_) ch->fail(make_error_code(wire::error::connection_closed), true);
+    }
+
+    const net::address& address() const noexcept { return where_; }
+    cookie_jar& cookies() noexcept { return cookies_; }
+
+private:
+    using plain_socket = boost::asio::generic::stream_protocol::socket;
+    using tls_stream = boost::asio::ssl::stream<plain_socket>;
+
+    static net::address parse(std::string_view uri) {
+        auto a = net::parse_address(uri);
+        if (!a) throw std::invalid_argument(a.error().message);
+        return *a;
+    }
+
+    static response condition_response(status_code s, condition c) {
+        response r;
+        r.status = s;
+        r.body = typed::to_sx(c);
+        return r;
+    }
+    static response failed_response(const boost::system::error_code& ec, bool sent) {
+        condition c = make_condition(conditions::connection_failed{ec.message()}, sent ? "the connection broke before the answer came"
+                                                                                      : "could not send the request");
+        c.retry = !sent;
+        return condition_response(status_code::unavailable, std::move(c));
+    }
+
+    template <class E>
+    static reply<E> to_reply(response r) {
+        if (!r.status.is_success()) {
+            if (r.body) {
+                auto c = typed::try_from_sx<condition>(*r.body);
+                if (c) return reply<E>::from_wire(r.status.code(), std::move(*c));
+            }
+            condition c;
+            c.type = sx::symbol(std::string(r.status.name()));
+            c.message = "a non-success answer without a condition";
+            return reply<E>::from_wire(r.status.code(), std::move(c));
+        }
+        if constexpr (std::is_same_v<typename E::result, no_result>) {
+            return reply<E>(no_result{});
+        } else {
+            auto v = typed::try_from_sx<typename E::result>(r.body ? *r.body : sx::value());
+            if (!v)
+                return reply<E>::from_wire(status_code::invalid,
+                                           make_condition(conditions::malformed_result{v.error().path_string(), v.error().message()},
+                                                          "the answer does not match the endpoint's result: " + v.error().message()));
+            return reply<E>(std::move(*v));
+        }
+    }
+
+    // One connection (reopened after failures).
+    struct channel : std::enable_shared_from_this<channel> {
+        explicit channel(client& c) : cl(c), wake(c.ex_), keepalive(c.ex_), connected_event(c.ex_) {}
+
+        struct pending {
+            explicit pending(const executor_type& ex) : timer(ex) {}
+            boost::asio::steady_timer timer;
+            std::optional<response> res;
+            bool done = false;
+        };
+
+        client& cl;
+        std::unique_ptr<plain_socket> socket;
+        std::unique_ptr<tls_stream> tls;
+        std::unique_ptr<wire::client_connection> conn;
+        std::map<wire::call_id, std::shared_ptr<pending>> calls;
+        boost::asio::steady_timer wake;             // cancelled to wake the writer
+        boost::asio::steady_timer keepalive;
+        boost::asio::steady_timer connected_event;  // cancelled when a connect attempt ends
+        enum class phase { idle, connecting, open } state = phase::idle;
+        std::uint64_t generation = 0;               // which connection the loops belong to
+        clock::time_point last_received{};
+        clock::time_point retry_at{};
+        std::chrono::milliseconds backoff{0};
+        boost::system::error_code last_error;
+        std::optional<wire::call_id> ping_id;
+
+        plain_socket& lowest() { return tls ? tls->next_layer() : *socket; }
+
+        // Ends the current connection: calls in flight fail with `ec`.
+        void fail(boost::system::error_code ec, bool closing = false) {
+            if (state == phase::idle && !closing) return;
+            const bool was_open = state == phase::open;
+            state = phase::idle;
+            ++generation;
+            last_error = ec;
+            if (socket || tls) {
+                boost::system::error_code ignored;
+                lowest().shutdown(plain_socket::shutdown_both, ignored);
+                lowest().close(ignored);
+            }
+            wake.cancel();
+            keepalive.cancel();
+            connected_event.cancel();
+            if (conn) {
+                conn->close(ec);
+                deliver();
+            }
+            for (auto& [id, p] : calls) finish(*p, failed_response(ec, true));
+            calls.clear();
+            if (was_open && !closing) schedule_retry(false);
+        }
+
+        void schedule_retry(bool after_failed_connect) {
+            if (!after_failed_connect) {
+                backoff = std::chrono::milliseconds(0);  // a connection that worked: reconnect at once
+                retry_at = clock::now();
+                return;
+            }
+            backoff = backoff.count() == 0 ? cl.options_.reconnect_backoff : std::min(backoff * 2, cl.options_.reconnect_backoff_max);
+            std::uniform_real_distribution<double> jitter(0.8, 1.2);
+            retry_at = clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(backoff * jitter(cl.rng_));
+        }
+
+        static void finish(pending& p, response r) {
+            if (p.done) return;
+            p.done = true;
+            p.res = std::move(r);
+            p.timer.cancel();
+        }
+
+        // Hands out what the connection has decoded.
+        void deliver() {
+            for (auto ev = conn->next_event(); !std::holds_alternative<wire::need_more>(ev); ev = conn->next_event()) {
+                if (auto* a = std::get_if<wire::answer>(&ev)) {
+                    if (ping_id && a->id == *ping_id) ping_id.reset();
+                    if (auto it = calls.find(a->id); it != calls.end()) {
+                        finish(*it->second, std::move(a->res));
+                        calls.erase(it);
+                    }
+                } else if (auto* f = std::get_if<wire::call_failed>(&ev)) {
+                    if (auto it = calls.find(f->id); it != calls.end()) {
+                        finish(*it->second, failed_response(f->error, true));
+                        calls.erase(it);
+                    }
+                } else if (auto* cf = std::get_if<wire::connection_failed>(&ev)) {
+                    const auto e = cf->error;
+                    if (state != phase::idle) {
+                        // the peer broke the protocol
+                        boost::asio::post(cl.ex_, [self = this->shared_from_this(), e, g = generation] {
+                            if (self->generation == g) self->fail(e);
+                        });
+                    }
+                    return;
+                }
+            }
+        }
+
+        // Opens the connection unless it is open; false when it cannot.
+        boost::asio::awaitable<bool> ensure_open() {
+            auto self = this->shared_from_this();
+            for (;;) {
+                if (state == phase::open) co_return true;
+                if (state == phase::connecting) {
+                    boost::system::error_code ec;
+                    co_await connected_event.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                    auto cs = co_await boost::asio::this_coro::cancellation_state;
+                    if (cs.cancelled() != boost::asio::cancellation_type::none) co_return false;
+                    if (state != phase::open) co_return false;
+                    co_return true;
+                }
+                if (clock::now() < retry_at) co_return false;  // backing off
+                co_return co_await connect();
+            }
+        }
+
+        boost::asio::awaitable<bool> connect() {
+            auto self = this->shared_from_this();
+            state = phase::connecting;
+            const std::uint64_t g = ++generation;
+            const auto& where = cl.where_;
+            socket = std::make_unique<plain_socket>(cl.ex_);
+            tls.reset();
+            connected_event.expires_at(clock::time_point::max());  // waiters in ensure_open wake when it is cancelled
+            // The connect timeout closes the socket, which ends whatever step is pending.
+            struct attempt {
+                bool done = false;
+                bool timed_out = false;
+            };
+            auto at = std::make_shared<attempt>();
+            boost::asio::steady_timer timer(cl.ex_, cl.options_.connect_timeout);
+            timer.async_wait([this, self, at](boost::system::error_code ec) {
+                if (ec || at->done) return;
+                at->timed_out = true;
+                boost::system::error_code ignored;
+                lowest().close(ignored);
+            });
+            boost::system::error_code ec;
+            if (where.transport == net::transport::unix_socket) {
+                co_await socket->async_connect(boost::asio::local::stream_protocol::endpoint(where.socket_path),
+                                               boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            } else {
+                boost::asio::ip::tcp::resolver resolver(cl.ex_);
+                auto results = co_await resolver.async_resolve(where.host, std::to_string(where.port),
+                                                               boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                if (!ec) {
+                    ec = boost::asio::error::host_not_found;
+                    for (const auto& r : results) {
+                        if (at->timed_out) break;
+                        boost::system::error_code ignored;
+                        socket->close(ignored);
+                        const boost::asio::generic::stream_protocol::endpoint ep(r.endpoint());
+                        socket->open(ep.protocol(), ec);
+                        if (ec) continue;
+                        co_await socket->async_connect(ep, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                        if (!ec) break;
+                    }
+                }
+                if (!ec) socket->set_option(boost::asio::ip::tcp::no_delay(true), ec);
+                if (!ec && where.transport == net::transport::tls) {
+                    tls = std::make_unique<tls_stream>(std::move(*socket), *cl.options_.tls);
+                    socket.reset();
+                    net::prepare_client_tls(*tls, where.host, !cl.options_.tls_insecure);
+                    co_await tls->async_handshake(boost::asio::ssl::stream_base::client, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                    if (!ec) {
+                        const std::string alpn = net::negotiated_alpn(*tls);
+                        if (!alpn.empty() && alpn != net::alpn_protocol) ec = make_error_code(wire::error::unexpected_message);
+                    }
+                }
+            }
+            at->done = true;
+            timer.cancel();
+            if (generation != g) co_return false;  // closed meanwhile
+            if (at->timed_out) ec = boost::asio::error::timed_out;
+            if (ec) {
+                state = phase::idle;
+                last_error = ec;
+                boost::system::error_code ignored;
+                lowest().close(ignored);
+                schedule_retry(true);
+                connected_event.cancel();
+                co_return false;
+            }
+            state = phase::open;
+            backoff = std::chrono::milliseconds(0);
+            conn = std::make_unique<wire::client_connection>(cl.options_.limits);
+            last_received = clock::now();
+            ping_id.reset();
+            boost::asio::co_spawn(cl.ex_, read_loop(g), boost::asio::detached);
+            boost::asio::co_spawn(cl.ex_, write_loop(g), boost::asio::detached);
+            if (cl.options_.keepalive_interval.count() > 0) boost::asio::co_spawn(cl.ex_, keepalive_loop(g), boost::asio::detached);
+            connected_event.cancel();
+            co_return true;
+        }
+
+        boost::asio::awaitable<response> exchange(sxtp::request req, std::optional<clock::time_point> deadline) {
+            auto self = this->shared_from_this();
+            if (!co_await ensure_open()) {
+                auto cs = co_await boost::asio::this_coro::cancellation_state;
+                if (cs.cancelled() != boost::asio::cancellation_type::none)
+                    co_return condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled before it was sent"));
+                co_return failed_response(last_error ? last_error : make_error_code(boost::asio::error::try_again), false);
+            }
+            const wire::call_id id = conn->send(std::move(req));
+            auto p = std::make_shared<pending>(cl.ex_);
+            calls.emplace(id, p);
+            wake.cancel();
+            p->timer.expires_at(deadline ? *deadline + std::chrono::milliseconds(50) : clock::time_point::max());  // the server's answer first
+            boost::system::error_code ec;
+            co_await p->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (p->done) co_return std::move(*p->res);
+            calls.erase(id);
+            if (state == phase::open && conn->cancel(id)) wake.cancel();
+            if (!ec)
+                co_return condition_response(status_code::error, make_condition(conditions::deadline_exceeded{}, "the call's deadline passed"));
+            co_return condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the caller"));
+        }
+
+        boost::asio::awaitable<void> read_loop(std::uint64_t g) {
+            auto self = this->shared_from_this();
+            while (generation == g) {
+                auto room = conn->prepare();
+                if (room.empty()) break;
+                boost::system::error_code ec;
+                std::size_t n = 0;
+                if (tls)
+                    n = co_await tls->async_read_some(boost::asio::buffer(room.data(), room.size()), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                else
+                    n = co_await socket->async_read_some(boost::asio::buffer(room.data(), room.size()), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                if (generation != g) co_return;
+                if (ec) {
+                    fail(ec);
+                    co_return;
+                }
+                conn->commit(n);
+                last_received = clock::now();
+                deliver();
+            }
+        }
+
+        boost::asio::awaitable<void> write_loop(std::uint64_t g) {
+            auto self = this->shared_from_this();
+            while (generation == g) {
+                while (generation == g && !conn->output().empty()) {
+                    const auto out = conn->output();
+                    boost::system::error_code ec;
+                    std::size_t n = 0;
+                    if (tls)
+                        n = co_await boost::asio::async_write(*tls, boost::asio::buffer(out.data(), out.size()), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                    else
+                        n = co_await boost::asio::async_write(*socket, boost::asio::buffer(out.data(), out.size()), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                    if (generation != g) co_return;
+                    if (ec) {
+                        fail(ec);
+                        co_return;
+                    }
+                    conn->consume(n);
+                }
+                wake.expires_at(clock::time_point::max());
+                boost::system::error_code ec;
+                co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            }
+        }
+
+        boost::asio::awaitable<void> keepalive_loop(std::uint64_t g) {
+            auto self = this->shared_from_this();
+            const auto interval = cl.options_.keepalive_interval;
+            while (generation == g) {
+                keepalive.expires_after(interval);
+                boost::system::error_code ec;
+                co_await keepalive.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                if (generation != g) co_return;
+                if (clock::now() - last_received < interval) continue;
+                sxtp::request ping;
+                ping.verb = sx::symbol("ping");
+                ping.path = "/";
+                ping_id = conn->send(std::move(ping));
+                wake.cancel();
+                keepalive.expires_after(cl.options_.keepalive_timeout);
+                co_await keepalive.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                if (generation != g) co_return;
+                if (ping_id) {
+                    fail(boost::asio::error::timed_out);
+                    co_return;
+                }
+            }
+        }
+    };
+
+    executor_type ex_;
+    net::address where_;
+    client_options options_;
+    std::mt19937_64 rng_;
+    std::vector<std::shared_ptr<channel>> channels_;
+    std::size_t next_channel_ = 0;
+    cookie_jar cookies_;
+};
+
+} // namespace sxtp
+
+#endif
