@@ -111,7 +111,7 @@ struct harness {
     sxtp::net::address where;
 
     explicit harness(kind transport, sxtp::server_options opts = {}) : k(transport) {
-        if (k == kind::tls)
+        if (k == kind::tls && !opts.tls)
             opts.tls = sxtp::net::make_server_tls_context({.certificate_chain_pem = shared_certificate().certificate_pem,
                                                            .private_key_pem = shared_certificate().private_key_pem,
                                                            .certificate_chain_file = {},

@@ -21,6 +21,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -102,10 +103,12 @@ inline boost::system::result<address, address_error> parse_address(std::string_v
     a.transport = scheme == "sxtps" ? transport::tls : transport::tcp;
     a.host = std::string(u->host_address());
     if (u->has_port()) {
-        if (u->port().empty()) return fail("empty port");
-        const std::uint16_t port = u->port_number();
-        if (port == 0 && u->port() != "0") return fail("the port must be 0 to 65535");
-        a.port = port;
+        const std::string_view digits = u->port();
+        unsigned port = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+        if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port > 65535)
+            return fail("the port must be 0 to 65535");
+        a.port = static_cast<std::uint16_t>(port);
     } else {
         a.port = a.transport == transport::tls ? default_tls_port : default_port;
     }

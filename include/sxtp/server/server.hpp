@@ -485,8 +485,12 @@ private:
                         break;
                     }
                 }
-                if (state.buffered() == 0) frame_started.reset();
-                else if (!frame_started) frame_started = last_activity;
+                if (state.buffered() == 0) {
+                    frame_started.reset();
+                } else if (!frame_started) {
+                    frame_started = last_activity;
+                    watchdog.cancel();  // the frame-read timeout may come before what the guard waits for
+                }
                 wake.cancel();
                 if (stop) break;
             }
