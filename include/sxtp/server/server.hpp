@@ -80,6 +80,9 @@ namespace sxtp {
 
 /// What a handler knows of its call.
 struct call_context {
+    call_context(const sxtp::request& r, std::string_view p, std::optional<std::chrono::steady_clock::time_point> d = std::nullopt)
+        : request(r), peer(p), deadline(d) {}
+
     /// The request as it arrived (headers, cookies, params, body).
     const sxtp::request& request;
     /// The client: "127.0.0.1:53412", "[::1]:53412" or "unix".
@@ -95,6 +98,11 @@ struct call_context {
         static const sxtp::headers none{};
         return request.headers ? *request.headers : none;
     }
+
+    /// Headers and cookies a typed handler adds to its answer (success or
+    /// condition), e.g. `:location` or `:content-hash`.
+    std::optional<sxtp::headers> response_headers;
+    std::optional<std::map<sx::keyword, cookie>> set_cookie;
 
     const bool* cancelled_ = nullptr;
 };
@@ -133,11 +141,15 @@ public:
             auto args = decode_call<E>(req, params);
             if (!args) co_return condition_response(status_code::invalid, args.error());
             using returned = std::invoke_result_t<F&, const typename E::params&, const typename E::body&, call_context&>;
+            response r;
             if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
-                co_return to_response<E>(reply<E>(co_await h(args->params, args->body, ctx)));
+                r = to_response<E>(reply<E>(co_await h(args->params, args->body, ctx)));
             } else {
-                co_return to_response<E>(reply<E>(h(args->params, args->body, ctx)));
+                r = to_response<E>(reply<E>(h(args->params, args->body, ctx)));
             }
+            r.headers = std::move(ctx.response_headers);
+            r.set_cookie = std::move(ctx.set_cookie);
+            co_return r;
         });
     }
 
@@ -293,6 +305,7 @@ private:
             by_verb.insert_or_assign(verb, std::move(d));
         }
         verbs.push_back(sx::value::make_symbol_unchecked("inspect"));
+        std::sort(verbs.items().begin(), verbs.items().end(), [](const sx::value& a, const sx::value& b) { return a.name() < b.name(); });
         sx::value body = sx::value::make_dict();
         if (routes.size() == 1) {
             body = std::move((*by_verb.entries().begin()).val);

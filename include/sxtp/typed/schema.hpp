@@ -4,7 +4,9 @@
 //   "boolean" "integer" "float" "string" "symbol" "keyword" "any"
 //   (optional X)        std::optional<X>
 //   (list-of X)         vector, list, deque, array
+//   "list"              a sequence of sx::value (any list)
 //   (dict-of K X)       map / unordered_map; K is "string", "keyword" or "symbol"
+//   "dict"              a map from sx::keyword to sx::value (any keyword dict)
 //   (one-of X Y …)      std::variant<X, Y, …>
 //   (enum a b …)        a described enum: the symbols it accepts
 //   {:field X …}        a reflected struct (its optional fields as (optional X))
@@ -39,6 +41,19 @@ sx::value schema_form(std::string_view head, auto&&... items) {
     return sx::value::list(sx::value::make_symbol_unchecked(head), std::forward<decltype(items)>(items)...);
 }
 
+// A sequence of sx::value, a keyword → sx::value map: the SPEC's "list" and "dict".
+template <class T>
+constexpr bool untyped_list() {
+    if constexpr (requires { typename T::value_type; }) return std::is_same_v<typename T::value_type, sx::value>;
+    else return false;
+}
+template <class T>
+constexpr bool untyped_dict() {
+    if constexpr (requires { typename T::key_type; typename T::mapped_type; })
+        return std::is_same_v<typename T::key_type, sx::keyword> && std::is_same_v<typename T::mapped_type, sx::value>;
+    else return false;
+}
+
 template <class T>
 sx::value describe_type() {
     using namespace std::string_literals;
@@ -54,8 +69,10 @@ sx::value describe_type() {
     else if constexpr (c == category::keyword) return sx::value("keyword");
     else if constexpr (c == category::any) return sx::value("any");
     else if constexpr (c == category::optional) return schema_form<T>("optional", schema_of<typename T::value_type>());
+    else if constexpr (c == category::sequence && untyped_list<T>()) return sx::value("list");
     else if constexpr (c == category::sequence || c == category::array)
         return schema_form<T>("list-of", schema_of<typename T::value_type>());
+    else if constexpr (c == category::map && untyped_dict<T>()) return sx::value("dict");
     else if constexpr (c == category::map) {
         using K = typename T::key_type;
         const char* k = std::is_same_v<K, std::string> ? "string" : std::is_same_v<K, sx::keyword> ? "keyword" : "symbol";
