@@ -71,7 +71,10 @@ std::vector<response> exchange(asio::io_context& io, unsigned short port, std::v
                 ++got;
             }
         }
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    }, [&](std::exception_ptr e) {
+        io.stop();  // the server's timers would keep run_for busy
+        if (e) std::rethrow_exception(e);
+    });
     io.run_for(std::chrono::seconds(10));
     io.restart();
     return answers;
