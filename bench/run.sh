@@ -13,4 +13,6 @@ build/bench/bench/bench_sx_codec "${1:-0.5}"
 echo
 build/bench/bench/bench_typed_codec "${1:-0.5}"
 echo
+build/bench/bench/bench_rpc "${1:-1}"
+echo
 bash bench/compile_time/measure.sh

@@ -164,3 +164,22 @@ TEST_CASE("client: a server that stops answering is detected by keepalive") {
     CHECK(got->condition().retry == false);  // it was sent: not safe to repeat blindly
     CHECK(std::chrono::steady_clock::now() - start < 2s);
 }
+
+TEST_CASE("client: a pool spreads calls over its connections") {
+    harness h(kind::tcp);
+    client_options o = h.client_options();
+    o.pool_size = 3;
+    sxtp::client c(h.io.get_executor(), h.where, o);
+    int done = 0;
+    h.run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 12; ++i)
+            asio::co_spawn(h.io, c.call<svc::sleep>({50}), [&](std::exception_ptr, reply<svc::sleep> r) { done += r.ok(); });
+        asio::steady_timer t(h.io, 10ms);
+        while (done < 12) {
+            t.expires_after(10ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+    });
+    CHECK(done == 12);
+    CHECK(h.srv->connections() == 3);
+}
