@@ -201,3 +201,67 @@ TEST_CASE("server: the raw escape hatch sees the whole request and its peer") {
     });
     CHECK(seen_peer.starts_with("127.0.0.1:"));
 }
+
+TEST_CASE("server faults: a client that vanishes after every byte in turn leaves the server whole") {
+    harness h(kind::tcp);
+    const std::string bytes = frame(R"((request :verb fetch :path "/items/1"))") + frame(R"((request :tag 5 :verb query :path "/sleep" :params {:ms 20}))") +
+                              frame("(cancel :tag 5)") + frame(R"((request :verb ping :path "/"))");
+    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+        auto s = raw_connect(h);
+        asio::write(s, asio::buffer(bytes.data(), cut));
+        boost::system::error_code ignored;
+        if (cut % 2) s.shutdown(socket_type::shutdown_both, ignored);  // half the time a clean FIN, else a reset-like close
+        s.close();
+        h.settle(2ms);
+    }
+    h.settle(100ms);
+    CHECK(h.srv->connections() == 0);  // every connection was cleaned up
+    sxtp::client c(h.io.get_executor(), h.where, h.client_options());
+    h.run([&]() -> asio::awaitable<void> { CHECK((co_await c.call<svc::get_item>({3})).ok()); });
+}
+
+TEST_CASE("client faults: a server that breaks off after every byte of its answer in turn gives a clear error") {
+    // A fake server: reads a request, writes the first `cut` bytes of a valid answer, closes.
+    std::string answer;
+    wire::write_frame(answer, R"((response :status ok :tag 1 :body {:id 1 :name "one"}))");
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    std::size_t cut = 0;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        for (;;) {
+            auto s = co_await acceptor.async_accept(asio::use_awaitable);
+            char buf[1024];
+            boost::system::error_code ec;
+            co_await s.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+            co_await asio::async_write(s, asio::buffer(answer.data(), cut), asio::redirect_error(asio::use_awaitable, ec));
+            s.close();
+        }
+    }, asio::detached);
+    net::address where;
+    where.host = "127.0.0.1";
+    where.port = acceptor.local_endpoint().port();
+    for (cut = 0; cut <= answer.size(); ++cut) {
+        INFO("cut after " << cut << " bytes");
+        client_options o;
+        o.keepalive_interval = 0ms;
+        sxtp::client c(io.get_executor(), where, o);
+        std::optional<reply<svc::get_item>> got;
+        asio::co_spawn(io, c.call<svc::get_item>({1}), [&](std::exception_ptr e, reply<svc::get_item> r) {
+            REQUIRE_FALSE(e);
+            got = std::move(r);
+        });
+        const auto until = std::chrono::steady_clock::now() + 5s;
+        while (!got && std::chrono::steady_clock::now() < until) io.run_one_for(20ms);
+        REQUIRE(got);
+        if (cut == answer.size()) {
+            CHECK(got->ok());
+        } else {
+            REQUIRE_FALSE(got->ok());
+            CHECK(got->condition().type.name() == "connection-failed");
+            CHECK(got->condition().retry == false);  // it was sent
+        }
+        c.close();
+        io.restart();
+        io.run_for(2ms);
+    }
+}
