@@ -265,3 +265,47 @@ TEST_CASE("client faults: a server that breaks off after every byte of its answe
         io.run_for(2ms);
     }
 }
+
+TEST_CASE("server limits: a client that does not read its answers is pushed back, and nothing is lost") {
+    server_options o;
+    o.max_pending_output = 1024;
+    o.limits.max_in_flight = 1 << 20;  // pings only; no overloaded answers
+    harness h(kind::tcp, o);
+    auto s = raw_connect(h);
+    const std::string ping = frame(R"((request :verb ping :path "/"))");
+    constexpr std::size_t count = 400000;  // 14 MB of requests, 10 MB of answers: more than socket buffers hold
+    std::string all;
+    for (std::size_t i = 0; i < count; ++i) all += ping;
+    bool written = false;
+    std::size_t peak = 0;
+    asio::co_spawn(h.io, [&]() -> asio::awaitable<void> {
+        co_await asio::async_write(s, asio::buffer(all), asio::use_awaitable);
+        written = true;
+    }, asio::detached);
+    // Nobody reads for a while: the server must stop taking requests.
+    h.run([&]() -> asio::awaitable<void> {
+        asio::steady_timer t(h.io);
+        for (int i = 0; i < 30; ++i) {
+            t.expires_after(10ms);
+            co_await t.async_wait(asio::use_awaitable);
+            peak = std::max(peak, h.srv->pending_output());
+        }
+    });
+    CHECK_FALSE(written);               // the client's sending is held up by TCP
+    CHECK(peak <= 1024 + (96u << 10));  // the limit, plus the answers to one read (64 KiB) of requests
+    // Now read: every request is answered, in order, none lost.
+    std::size_t answers = 0;
+    h.run([&]() -> asio::awaitable<void> {
+        wire::frame_reader in;
+        while (answers < count) {
+            auto room = in.prepare();
+            const std::size_t n = co_await s.async_read_some(asio::buffer(room.data(), room.size()), asio::use_awaitable);
+            in.commit(n);
+            for (auto f = in.next(); f.state == wire::frame::complete; f = in.next()) ++answers;
+            peak = std::max(peak, h.srv->pending_output());
+        }
+    }, 60s);
+    CHECK(answers == count);
+    CHECK(written);
+    CHECK(peak <= 1024 + (96u << 10));
+}

@@ -57,6 +57,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -114,6 +115,11 @@ struct server_options {
     std::chrono::milliseconds frame_read_timeout{30000};
     std::chrono::milliseconds idle_timeout{120000};
     std::chrono::milliseconds handshake_timeout{10000};
+    /// Answers written but not yet taken by the peer, per connection: past
+    /// this the server stops reading that connection's requests until the
+    /// peer reads (TCP pushes back on the client). It may be exceeded by
+    /// the answers to what one read brought in.
+    std::size_t max_pending_output = std::size_t{4} << 20;
     /// Needed to listen on sxtps:// (net::make_server_tls_context).
     std::shared_ptr<boost::asio::ssl::context> tls;
     /// Receives what must not reach peers (handler exceptions). Default: discarded.
@@ -258,6 +264,12 @@ public:
 
     /// Open connections.
     std::size_t connections() const noexcept { return connections_.size(); }
+    /// Bytes of answers waiting for their peers, over all connections.
+    std::size_t pending_output() const {
+        std::size_t n = 0;
+        for (const auto& [p, c] : connections_) n += c->pending_output();
+        return n;
+    }
 
     /// The answer to one request, by route (ping, inspect, not-found,
     /// unsupported-verb, a handler).
@@ -359,6 +371,7 @@ private:
         virtual ~connection_base() = default;
         virtual void begin_shutdown() = 0;
         virtual void abandon() = 0;
+        virtual std::size_t pending_output() const = 0;
     };
 
     // One call's cancellation and deadline.
@@ -378,7 +391,7 @@ private:
     template <class Stream>
     struct connection : connection_base, std::enable_shared_from_this<connection<Stream>> {
         connection(server& s, Stream st, std::string p)
-            : srv(s), stream(std::move(st)), state(s.options_.limits), peer(std::move(p)), wake(s.ex_), watchdog(s.ex_),
+            : srv(s), stream(std::move(st)), state(s.options_.limits), peer(std::move(p)), wake(s.ex_), watchdog(s.ex_), drained(s.ex_),
               last_activity(clock::now()) {}
 
         server& srv;
@@ -387,6 +400,7 @@ private:
         std::string peer;
         boost::asio::steady_timer wake;      // cancelled to wake the writer
         boost::asio::steady_timer watchdog;  // frame-read, idle and handshake timeouts
+        boost::asio::steady_timer drained;   // cancelled when written output makes room for reading
         std::map<wire::request_id, std::shared_ptr<call_state>> calls;
         clock::time_point last_activity;
         std::optional<clock::time_point> frame_started;
@@ -406,6 +420,7 @@ private:
             state.begin_shutdown();
             wake.cancel();
         }
+        std::size_t pending_output() const override { return state.output().size(); }
         void abandon() override {
             condition c = make_condition(conditions::shutting_down{}, "the server shut down before this request finished");
             c.retry = false;  // it may have had effects
@@ -426,6 +441,7 @@ private:
             socket().close(ignored);
             watchdog.cancel();
             wake.cancel();
+            drained.cancel();
             cancel_all();
         }
 
@@ -471,6 +487,13 @@ private:
 
         boost::asio::awaitable<void> read_loop() {
             for (;;) {
+                while (state.output().size() > srv.options_.max_pending_output && !closed) {
+                    // the peer is not reading its answers: stop taking requests
+                    drained.expires_at(clock::time_point::max());
+                    boost::system::error_code ec;
+                    co_await drained.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                }
+                if (closed) break;
                 auto room = state.prepare();
                 if (room.empty()) break;  // failed framing
                 boost::system::error_code ec;
@@ -497,6 +520,11 @@ private:
                         stop = true;
                         break;
                     }
+                }
+                if (state.output().size() + state.in_flight() > 0) {
+                    // Let the handlers just started run before reading more, so
+                    // that the output check above sees their answers.
+                    co_await boost::asio::post(srv.ex_, boost::asio::use_awaitable);
                 }
                 if (state.buffered() == 0) {
                     frame_started.reset();
@@ -571,6 +599,7 @@ private:
                         break;
                     }
                     state.consume(n);
+                    drained.cancel();
                 }
                 if (closed || finished()) break;
                 wake.expires_at(clock::time_point::max());
