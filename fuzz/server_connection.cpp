@@ -36,6 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (bytes.empty() || room.empty()) stop = true;
     }
     std::reverse(ids.begin(), ids.end());
+    // Some requests pass their deadline before their handlers finish (chosen by the input's length).
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        if ((i + size) % 3 == 0) c.expire(ids[i]);
     for (auto id : ids) {
         sxtp::response r;
         r.body = sxtp::sx::value(static_cast<std::int64_t>(id));
