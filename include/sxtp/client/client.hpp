@@ -211,12 +211,6 @@ private:
         return *a;
     }
 
-    static response condition_response(status_code s, condition c) {
-        response r;
-        r.status = s;
-        r.body = typed::to_sx(c);
-        return r;
-    }
     static response failed_response(const boost::system::error_code& ec, bool sent) {
         condition c = make_condition(conditions::connection_failed{ec.message()}, sent ? "the connection broke before the answer came"
                                                                                       : "could not send the request");
@@ -349,19 +343,15 @@ private:
         // Opens the connection unless it is open; false when it cannot.
         boost::asio::awaitable<bool> ensure_open() {
             auto self = this->shared_from_this();
-            for (;;) {
-                if (state == phase::open) co_return true;
-                if (state == phase::connecting) {
-                    boost::system::error_code ec;
-                    co_await connected_event.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-                    auto cs = co_await boost::asio::this_coro::cancellation_state;
-                    if (cs.cancelled() != boost::asio::cancellation_type::none) co_return false;
-                    if (state != phase::open) co_return false;
-                    co_return true;
-                }
-                if (clock::now() < retry_at) co_return false;  // backing off
-                co_return co_await connect();
+            if (state == phase::open) co_return true;
+            if (state == phase::connecting) {  // another call is connecting: wait for it
+                boost::system::error_code ec;
+                co_await connected_event.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                auto cs = co_await boost::asio::this_coro::cancellation_state;
+                co_return cs.cancelled() == boost::asio::cancellation_type::none && state == phase::open;
             }
+            if (clock::now() < retry_at) co_return false;  // backing off
+            co_return co_await connect();
         }
 
         boost::asio::awaitable<bool> connect() {

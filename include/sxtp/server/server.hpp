@@ -332,13 +332,6 @@ private:
         return r;
     }
 
-    static response condition_response(status_code s, const condition& c) {
-        response r;
-        r.status = s;
-        r.body = typed::to_sx(c);
-        return r;
-    }
-
     template <class E>
     static response to_response(const reply<E>& rep) {
         if (!rep.ok()) return condition_response(rep.status(), rep.condition());

@@ -122,6 +122,14 @@ struct response {
         (std::optional<sx::value>, body));
 };
 
+/// A response with status `s` whose body is condition `c` (every non-success answer).
+inline response condition_response(status_code s, const condition& c) {
+    response r;
+    r.status = s;
+    r.body = typed::to_sx(c);
+    return r;
+}
+
 /// `(chunk [:tag T] [:seq INT] [:body ANY] [:done BOOL])`
 struct chunk {
     static constexpr std::string_view sxtp_form = "chunk";

@@ -155,12 +155,6 @@ private:
         std::string frame;  // the encoded answer, once there is one
     };
 
-    static sxtp::response condition_response(status_code s, sxtp::condition c) {
-        sxtp::response r;
-        r.status = s;
-        r.body = typed::to_sx(c);
-        return r;
-    }
     static std::string encode(const sxtp::response& r) {
         std::string out;
         write_frame(out, typed::canonical(r));
@@ -174,7 +168,8 @@ private:
         slot& s = it->second;
         r.tag = s.tag;
         s.answered = true;
-        if (s.tag) tags_.erase(*s.tag);
+        if (s.tag)
+            if (const auto t = tags_.find(*s.tag); t != tags_.end() && t->second == id) tags_.erase(t);  // not a refused repeat's
         s.frame = encode(r);
         flush_ready(id);
         return true;
@@ -182,14 +177,10 @@ private:
 
     // An answer decided by the connection itself, in its place in the order.
     void answer_now(const std::optional<message_tag>& tag, sxtp::response r) {
-        r.tag = tag;
         const request_id id = next_id_++;
-        slot& s = slots_[id];
-        s.tag = tag;
-        s.answered = true;
-        s.frame = encode(r);
+        slots_[id].tag = tag;
         if (!tag) untagged_.push_back(id);
-        flush_ready(id);
+        answer(id, std::move(r));
     }
 
     std::optional<connection_event> on_payload(std::string_view payload) {
