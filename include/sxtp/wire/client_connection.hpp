@@ -14,6 +14,15 @@
 // an unknown tag, an untagged response nobody waits for, a message a server
 // may not send, a framing error — ends the connection: every call still in
 // flight then fails with that error, once.
+//
+// Streams (SPEC §3): a `(response … :stream true)` opens call `id`'s stream
+// (stream_opened); its chunks and events follow (stream_item; chunk :seq
+// must count up from 0 when given) until `(chunk :done true)`
+// (stream_ended, the call's terminal message). A request sent with
+// `:stream true` is always tagged; send_chunk() sends its chunks (tag and
+// seq filled in) and finally a done chunk; the server's `(credit …)` for it
+// arrives as upload_credit. grant() gives the server credit for a stream
+// the client receives.
 #ifndef SXTP_WIRE_CLIENT_CONNECTION_HPP
 #define SXTP_WIRE_CLIENT_CONNECTION_HPP
 
@@ -49,7 +58,29 @@ struct call_failed {
     boost::system::error_code error;
 };
 
-using client_event = std::variant<need_more, answer, call_failed, connection_failed>;
+/// Call `id`'s answer is a stream: its head (`:stream true`).
+struct stream_opened {
+    call_id id;
+    sxtp::response head;
+};
+/// A chunk (not done) or an event of call `id`'s stream.
+struct stream_item {
+    call_id id;
+    std::variant<sxtp::chunk, sxtp::event> item;
+};
+/// Call `id`'s stream ended with `last` (done; its body, if any, is the
+/// condition it ended with).
+struct stream_ended {
+    call_id id;
+    sxtp::chunk last;
+};
+/// The server grants call `id`'s client stream `n` more chunks.
+struct upload_credit {
+    call_id id;
+    std::int64_t n;
+};
+
+using client_event = std::variant<need_more, answer, stream_opened, stream_item, stream_ended, upload_credit, call_failed, connection_failed>;
 
 class client_connection {
 public:
@@ -65,13 +96,14 @@ public:
             doomed_.push_back(id);
             return id;
         }
-        if (tagged) {
+        if (tagged || r.stream.value_or(false)) {
             const std::int64_t t = next_tag_++;
             r.tag = message_tag(t);
-            by_tag_.emplace(t, id);
+            by_tag_.emplace(t, call{id});
+            tag_of_.emplace(id, t);
         } else {
             r.tag.reset();
-            untagged_.push_back(id);
+            untagged_.push_back(call{id});
         }
         write_message(out_.buffer(), message(std::move(r)));
         return id;
@@ -80,13 +112,37 @@ public:
     /// Asks the server to cancel call `id` (tagged calls only; others, and
     /// calls already answered, are left alone). The call still gets its answer.
     bool cancel(call_id id) {
-        if (failed_) return false;
-        for (const auto& [tag, cid] : by_tag_)
-            if (cid == id) {
-                write_message(out_.buffer(), message(sxtp::cancel{message_tag(tag)}));
-                return true;
-            }
-        return false;
+        const auto t = tag_of_.find(id);
+        if (failed_ || t == tag_of_.end()) return false;
+        write_message(out_.buffer(), message(sxtp::cancel{message_tag(t->second)}));
+        return true;
+    }
+
+    /// Sends a chunk of call `id`'s client stream (its request had `:stream
+    /// true`): tag and `:seq` are filled in; set `done` on the last. Returns
+    /// false when the call is answered already or was not a stream (the
+    /// chunk is dropped).
+    bool send_chunk(call_id id, sxtp::chunk c) {
+        const auto t = tag_of_.find(id);
+        if (failed_ || t == tag_of_.end()) return false;
+        call& k = by_tag_.at(t->second);
+        if (k.upload_done) return false;
+        c.tag = message_tag(t->second);
+        if (c.done.value_or(false)) {
+            k.upload_done = true;
+            c.seq.reset();
+        } else {
+            c.seq = k.upload_seq++;
+        }
+        write_message(out_.buffer(), message(std::move(c)));
+        return true;
+    }
+
+    /// Grants the server `n` more messages of call `id`'s stream.
+    void grant(call_id id, std::int64_t n) {
+        const auto t = tag_of_.find(id);
+        if (failed_ || n <= 0 || t == tag_of_.end()) return;
+        write_message(out_.buffer(), message(sxtp::credit{message_tag(t->second), n}));
     }
 
     std::span<char> prepare() { return failed_ ? std::span<char>() : frames_.prepare(); }
@@ -117,29 +173,60 @@ public:
             fail(error::malformed_message);
             return next_event();
         }
-        auto* res = std::get_if<sxtp::response>(&*m);
-        if (!res) {
-            fail(error::unexpected_message);
-            return next_event();
-        }
-        if (res->tag) {
-            const auto* n = std::get_if<std::int64_t>(&res->tag->get());
+        if (auto* cr = std::get_if<sxtp::credit>(&*m)) {
+            const auto* n = std::get_if<std::int64_t>(&cr->tag.get());
             const auto it = n ? by_tag_.find(*n) : by_tag_.end();
-            if (it == by_tag_.end()) {
-                fail(error::unknown_tag);
-                return next_event();
+            if (it == by_tag_.end() || cr->n <= 0) return next_event();  // for a call that has ended
+            return upload_credit{it->second.id, cr->n};
+        }
+        const std::optional<message_tag>* tag = nullptr;
+        if (auto* r = std::get_if<sxtp::response>(&*m)) tag = &r->tag;
+        else if (auto* c = std::get_if<sxtp::chunk>(&*m)) tag = &c->tag;
+        else if (auto* e = std::get_if<sxtp::event>(&*m)) tag = &e->tag;
+        else return fail_next(error::unexpected_message);
+
+        // Which call it belongs to.
+        call* k = nullptr;
+        std::map<std::int64_t, call>::iterator tagged = by_tag_.end();
+        if (*tag) {
+            const auto* n = std::get_if<std::int64_t>(&(*tag)->get());
+            tagged = n ? by_tag_.find(*n) : by_tag_.end();
+            if (tagged == by_tag_.end()) return fail_next(error::unknown_tag);
+            k = &tagged->second;
+        } else {
+            if (untagged_.empty()) return fail_next(error::unexpected_response);
+            k = &untagged_.front();
+        }
+        const call_id id = k->id;
+        auto finish = [&] {
+            if (tagged != by_tag_.end()) {
+                tag_of_.erase(id);
+                by_tag_.erase(tagged);
+            } else {
+                untagged_.pop_front();
             }
-            const call_id id = it->second;
-            by_tag_.erase(it);
+        };
+
+        if (auto* res = std::get_if<sxtp::response>(&*m)) {
+            if (k->streaming) return fail_next(error::unexpected_message);
+            if (res->stream.value_or(false)) {
+                k->streaming = true;
+                return stream_opened{id, std::move(*res)};
+            }
+            finish();
             return answer{id, std::move(*res)};
         }
-        if (untagged_.empty()) {
-            fail(error::unexpected_response);
-            return next_event();
+        if (!k->streaming) return fail_next(error::unexpected_message);
+        if (auto* c = std::get_if<sxtp::chunk>(&*m)) {
+            if (c->done.value_or(false)) {
+                finish();
+                return stream_ended{id, std::move(*c)};
+            }
+            if (c->seq && *c->seq != k->seq) return fail_next(error::unexpected_message);
+            ++k->seq;
+            return stream_item{id, std::move(*c)};
         }
-        const call_id id = untagged_.front();
-        untagged_.pop_front();
-        return answer{id, std::move(*res)};
+        return stream_item{id, std::move(std::get<sxtp::event>(*m))};
     }
 
     /// Bytes to write, in order.
@@ -147,28 +234,43 @@ public:
     /// Marks `n` bytes of output() as written.
     void consume(std::size_t n) { out_.consume(n); }
 
-    /// Calls sent and not yet answered.
+    /// Calls sent and not yet answered (streams until their done chunk).
     std::size_t in_flight() const noexcept { return by_tag_.size() + untagged_.size(); }
     bool failed() const noexcept { return static_cast<bool>(failed_); }
 
 private:
+    struct call {
+        call_id id;
+        bool streaming = false;    // its stream head arrived
+        std::int64_t seq = 0;      // the next chunk's expected :seq
+        std::int64_t upload_seq = 0;
+        bool upload_done = false;
+    };
+
+    client_event fail_next(error e) {
+        fail(e);
+        return next_event();
+    }
+
     void fail(boost::system::error_code e) {
         if (failed_) return;
         failed_ = e;
-        for (call_id id : untagged_) doomed_.push_back(id);
+        for (const call& k : untagged_) doomed_.push_back(k.id);
         std::vector<call_id> tagged;
-        for (const auto& [tag, id] : by_tag_) tagged.push_back(id);
+        for (const auto& [tag, k] : by_tag_) tagged.push_back(k.id);
         std::sort(tagged.begin(), tagged.end());
         doomed_.insert(doomed_.end(), tagged.begin(), tagged.end());
         untagged_.clear();
         by_tag_.clear();
+        tag_of_.clear();
         out_.clear();
     }
 
     frame_reader frames_;
     sx::reader reader_;
-    std::map<std::int64_t, call_id> by_tag_;
-    std::deque<call_id> untagged_;
+    std::map<std::int64_t, call> by_tag_;
+    std::map<call_id, std::int64_t> tag_of_;
+    std::deque<call> untagged_;
     std::deque<call_id> doomed_;
     call_id next_id_ = 1;
     std::int64_t next_tag_ = 1;

@@ -30,7 +30,26 @@
 //   connection stays open; a framing error is answered `invalid`/
 //   `malformed-frame` or `frame-too-large` after everything accepted before
 //   it, and then the connection closes.
-// Streams (chunks and credit) come with the streaming layer.
+//
+// Streams (SPEC §3):
+// * open_stream(id, head) sends `(response … :stream true)`; stream(id, m)
+//   sends a chunk (numbered `:seq` 0, 1, …) or an event; the terminal
+//   message of a stream is `(chunk :done true)`, or `(chunk :done true :body
+//   (condition …))` when it ends early (the handler's condition, cancel,
+//   deadline, shutdown). respond(), expire() and abandon() end a stream that
+//   way.
+// * Credit: a tagged stream may send stream_window (64) messages, plus what
+//   the client grants with `(credit :tag T :n K)` (credit_received).
+//   stream_credit(id) says what is left; the I/O layer waits while it is 0.
+//   An untagged stream cannot be granted credit (credit names a tag): it is
+//   paced by the connection's output bound alone.
+// * Untagged streams keep the order: messages of a stream that is not yet
+//   at the front are held (held(id)), and later untagged answers wait for
+//   its done chunk.
+// * A request with `:stream true` is followed by the client's chunks
+//   (chunk_received) up to its done chunk; it must be tagged. The client may
+//   send stream_window chunks plus what grant(id, n) gives back; a chunk
+//   beyond that ends the request `invalid` (and cancel_requested).
 #ifndef SXTP_WIRE_SERVER_CONNECTION_HPP
 #define SXTP_WIRE_SERVER_CONNECTION_HPP
 
@@ -44,6 +63,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -59,6 +79,9 @@ struct connection_limits {
     std::size_t max_in_flight = 100;
 };
 
+/// The credit every stream starts with, in messages, in both directions (SPEC §3).
+inline constexpr std::int64_t stream_window = 64;
+
 using request_id = std::uint64_t;
 
 /// A request for a handler. Answer it with server_connection::respond(id, …).
@@ -72,7 +95,17 @@ struct cancel_requested {
     request_id id;
 };
 
-using connection_event = std::variant<need_more, incoming_request, cancel_requested, connection_failed>;
+/// A chunk of request `id`'s client stream (`done` set on the last).
+struct chunk_received {
+    request_id id;
+    sxtp::chunk c;
+};
+/// The client granted request `id`'s stream more credit.
+struct credit_received {
+    request_id id;
+};
+
+using connection_event = std::variant<need_more, incoming_request, cancel_requested, chunk_received, credit_received, connection_failed>;
 
 class server_connection {
 public:
@@ -128,6 +161,73 @@ public:
         for (request_id id : open) answer(id, r);
     }
 
+    // -- streams --------------------------------------------------------------
+    /// Starts request `id`'s answer as a stream: `head` goes out with
+    /// `:stream true`. Returns false when the request is answered already
+    /// (its messages would be dropped: stop producing).
+    bool open_stream(request_id id, sxtp::response head) {
+        const auto it = slots_.find(id);
+        if (it == slots_.end() || it->second.answered || it->second.streaming) return false;
+        slot& s = it->second;
+        s.streaming = true;
+        s.credit = s.tag ? stream_window : std::numeric_limits<std::int64_t>::max();
+        head.tag = s.tag;
+        head.stream = true;
+        put(id, frame_of(head));
+        return true;
+    }
+
+    /// Sends one stream message of request `id` (its stream open): a chunk
+    /// (tag and seq filled in; not done — respond() ends a stream) or an
+    /// event (tag filled in). Uses one credit. Returns false when the stream
+    /// is over (cancelled, expired, abandoned): stop producing.
+    bool stream(request_id id, sxtp::chunk c) {
+        slot* s = open_slot(id);
+        if (!s) return false;
+        c.tag = s->tag;
+        c.seq = s->seq++;
+        c.done.reset();
+        --s->credit;
+        put(id, frame_of(c));
+        return true;
+    }
+    bool stream(request_id id, sxtp::event e) {
+        slot* s = open_slot(id);
+        if (!s) return false;
+        e.tag = s->tag;
+        --s->credit;
+        put(id, frame_of(e));
+        return true;
+    }
+
+    /// Messages request `id`'s stream may still send; 0 when it must wait
+    /// for credit, or when it is over.
+    std::int64_t stream_credit(request_id id) const {
+        const auto it = slots_.find(id);
+        if (it == slots_.end() || it->second.answered) return 0;
+        return std::max<std::int64_t>(0, it->second.credit);
+    }
+    /// Bytes of request `id`'s answer held back because an earlier untagged
+    /// answer is not complete.
+    std::size_t held(request_id id) const {
+        const auto it = slots_.find(id);
+        return it == slots_.end() ? 0 : it->second.frame.size();
+    }
+    /// Whether request `id`'s stream head has gone out (or is held).
+    bool streaming(request_id id) const {
+        const auto it = slots_.find(id);
+        return it != slots_.end() && it->second.streaming;
+    }
+
+    /// Gives the client `n` more chunks of credit for request `id`'s client
+    /// stream: `(credit :tag T :n n)`.
+    void grant(request_id id, std::int64_t n) {
+        const auto it = slots_.find(id);
+        if (n <= 0 || it == slots_.end() || it->second.answered || !it->second.upload_open || !it->second.tag) return;
+        it->second.allowance += n;
+        write_message(out_.buffer(), message(sxtp::credit{*it->second.tag, n}));
+    }
+
     /// Graceful shutdown: from now on new requests are answered shutting-down.
     void begin_shutdown() noexcept { shutting_down_ = true; }
 
@@ -151,28 +251,57 @@ public:
 private:
     struct slot {
         std::optional<message_tag> tag;
-        bool answered = false;
-        std::string frame;  // the encoded answer, once there is one
+        bool answered = false;     // its terminal message is written (or held)
+        bool streaming = false;    // its stream head is written (or held)
+        bool upload_open = false;  // the client's stream has not ended
+        std::int64_t credit = 0;   // stream messages it may still send
+        std::int64_t seq = 0;      // the next chunk's :seq
+        std::int64_t allowance = stream_window;  // client chunks it will still take
+        std::string frame;         // bytes held until it is the front untagged answer
     };
 
-    static std::string encode(const sxtp::response& r) {
+    template <class M>
+    static std::string frame_of(const M& m) {
         std::string out;
-        write_frame(out, typed::canonical(r));
+        write_frame(out, typed::canonical(m));
         return out;
     }
 
-    // Answers slot `id` unless it is answered or gone; returns whether it did.
+    slot* open_slot(request_id id) {
+        const auto it = slots_.find(id);
+        if (it == slots_.end() || it->second.answered || !it->second.streaming) return nullptr;
+        return &it->second;
+    }
+
+    // Answers slot `id` unless it is answered or gone; returns whether it
+    // did. A stream ends with its done chunk, which carries `r`'s condition
+    // when `r` is not a success.
     bool answer(request_id id, sxtp::response r) {
         const auto it = slots_.find(id);
         if (it == slots_.end() || it->second.answered) return false;
         slot& s = it->second;
-        r.tag = s.tag;
         s.answered = true;
+        s.upload_open = false;
         if (s.tag)
             if (const auto t = tags_.find(*s.tag); t != tags_.end() && t->second == id) tags_.erase(t);  // not a refused repeat's
-        s.frame = encode(r);
-        flush_ready(id);
+        if (s.streaming) {
+            sxtp::chunk last;
+            last.tag = s.tag;
+            last.done = true;
+            if (!r.status.is_success()) last.body = std::move(r.body);
+            put(id, frame_of(last));
+        } else {
+            r.tag = s.tag;
+            put(id, frame_of(r));
+        }
         return true;
+    }
+
+    // Ends request `id` with `invalid`/malformed-message: the client broke
+    // the rules of its stream.
+    connection_event refuse_stream(request_id id, std::string why) {
+        answer(id, condition_response(status_code::invalid, make_condition(conditions::malformed_message{}, std::move(why))));
+        return cancel_requested{id};
     }
 
     // An answer decided by the connection itself, in its place in the order.
@@ -196,6 +325,32 @@ private:
             answer(id, condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the client")));
             return cancel_requested{id};
         }
+        if (auto* ch = std::get_if<sxtp::chunk>(&*m)) {
+            if (!ch->tag) {
+                answer_now(std::nullopt, condition_response(status_code::invalid, make_condition(conditions::malformed_message{},
+                                                                                                 "a client's chunk needs the :tag of its request")));
+                return std::nullopt;
+            }
+            const auto t = tags_.find(*ch->tag);
+            if (t == tags_.end()) return std::nullopt;  // its request is answered (cancelled, refused): late chunks are dropped
+            const request_id id = t->second;
+            slot& s = slots_[id];
+            if (!s.upload_open) return refuse_stream(id, "a chunk for a request that has no client stream open");
+            if (ch->done.value_or(false)) {
+                s.upload_open = false;
+                return chunk_received{id, std::move(*ch)};
+            }
+            if (s.allowance <= 0) return refuse_stream(id, "the client sent more chunks than its credit");
+            --s.allowance;
+            return chunk_received{id, std::move(*ch)};
+        }
+        if (auto* cr = std::get_if<sxtp::credit>(&*m)) {
+            const auto t = tags_.find(cr->tag);
+            if (t == tags_.end() || cr->n <= 0) return std::nullopt;  // a finished stream's, or nothing
+            slot& s = slots_[t->second];
+            s.credit = std::min<std::int64_t>(s.credit, std::int64_t{1} << 40) + std::min<std::int64_t>(cr->n, std::int64_t{1} << 40);
+            return credit_received{t->second};
+        }
         auto* req = std::get_if<sxtp::request>(&*m);
         if (!req) {
             answer_now(std::nullopt, condition_response(status_code::invalid,
@@ -204,6 +359,12 @@ private:
             return std::nullopt;
         }
         const std::optional<message_tag> tag = req->tag;
+        const bool uploads = req->stream.value_or(false);
+        if (uploads && !tag) {
+            answer_now(tag, condition_response(status_code::invalid,
+                                               make_condition(conditions::malformed_message{}, "a request with :stream true needs a :tag")));
+            return std::nullopt;
+        }
         if (tag && tags_.count(*tag)) {
             answer_now(tag, condition_response(status_code::invalid,
                                                make_condition(conditions::malformed_message{}, "this tag is already in flight")));
@@ -220,26 +381,34 @@ private:
         const request_id id = next_id_++;
         slot& s = slots_[id];
         s.tag = tag;
+        s.upload_open = uploads;
         if (tag) tags_.emplace(*tag, id);
         else untagged_.push_back(id);
         running_.insert(id);
         return incoming_request{id, std::move(*req)};
     }
 
-    // Writes what may be written: a tagged answer at once, untagged answers
-    // from the front of the order while they are ready.
-    void flush_ready(request_id id) {
-        slot& s = slots_[id];
+    // Writes `bytes` of request `id`'s answer, or holds them: a tagged
+    // answer goes out at once, an untagged one when all before it are done.
+    void put(request_id id, const std::string& bytes) {
+        const auto it = slots_.find(id);
+        slot& s = it->second;
         if (s.tag) {
-            out_.buffer() += s.frame;
-            slots_.erase(id);
+            out_.buffer() += bytes;
+            if (s.answered) slots_.erase(it);
             return;
         }
+        if (untagged_.front() != id) {
+            s.frame += bytes;
+            return;
+        }
+        out_.buffer() += bytes;
         while (!untagged_.empty()) {
-            const auto it = slots_.find(untagged_.front());
-            if (!it->second.answered) break;
-            out_.buffer() += it->second.frame;
-            slots_.erase(it);
+            const auto front = slots_.find(untagged_.front());
+            out_.buffer() += front->second.frame;
+            front->second.frame.clear();
+            if (!front->second.answered) break;
+            slots_.erase(front);
             untagged_.pop_front();
         }
     }
