@@ -1,4 +1,4 @@
-// expect: an endpoint with a chunk type must say static constexpr bool streaming = true
+// expect: an endpoint with a chunk type or events must say static constexpr bool streaming = true
 #include <sxtp/typed/endpoint.hpp>
 #include <string>
 struct e : sxtp::endpoint<"subscribe", "/events"> {

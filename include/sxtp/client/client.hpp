@@ -53,6 +53,7 @@
 #include <boost/asio/write.hpp>
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -142,6 +143,9 @@ private:
     std::map<sx::keyword, entry> jar_;
 };
 
+template <class E>
+class call_stream;
+
 class client {
 public:
     using executor_type = boost::asio::any_io_executor;
@@ -177,21 +181,30 @@ public:
     /// client-made condition response, as for typed calls). The request's
     /// tag is replaced by the connection's own.
     boost::asio::awaitable<response> call_raw(sxtp::request req, call_options opts = {}) {
-        const auto timeout = opts.timeout ? *opts.timeout : options_.default_timeout;
-        std::optional<clock::time_point> deadline;
-        if (timeout.count() > 0) deadline = clock::now() + timeout;
-        if (opts.headers) req.headers = std::move(opts.headers);
-        if (deadline) {
-            if (!req.headers) req.headers.emplace();
-            req.headers->timeout_ms = timeout.count();
-        }
-        if (opts.capabilities) req.capabilities = std::move(opts.capabilities);
-        if (!req.cookies) req.cookies = cookies_.for_path(req.path);
+        const auto deadline = prepare(req, std::move(opts));
         auto ch = channels_[next_channel_++ % channels_.size()];
         response r = co_await ch->exchange(std::move(req), deadline);
         if (r.set_cookie) cookies_.apply(*r.set_cookie);
         co_return r;
     }
+
+    class raw_stream;
+
+    /// Opens a stream of endpoint E (server streaming, client streaming or
+    /// both; see call_stream). For a server stream it returns once the
+    /// stream head (or a refusal) has arrived; for a client stream at once.
+    template <class E>
+    boost::asio::awaitable<call_stream<E>> open(typename E::params params, typename E::body body, call_options opts = {});
+    /// open() for an endpoint that takes no body.
+    template <class E>
+        requires std::is_same_v<typename E::body, no_body>
+    boost::asio::awaitable<call_stream<E>> open(typename E::params params, call_options opts = {}) {
+        return open<E>(std::move(params), no_body{}, std::move(opts));
+    }
+
+    /// The untyped stream: any request (with `:stream true` when the client
+    /// streams); waits for the head when `wait_for_head`.
+    boost::asio::awaitable<raw_stream> open_raw(sxtp::request req, call_options opts = {}, bool wait_for_head = true);
 
     /// Closes every connection; calls in flight end with connection-failed.
     void close() {
@@ -202,6 +215,24 @@ public:
     cookie_jar& cookies() noexcept { return cookies_; }
 
 private:
+    template <class E>
+    friend class call_stream;
+
+    // Applies the call options to `req`; returns the call's deadline.
+    std::optional<clock::time_point> prepare(sxtp::request& req, call_options opts) {
+        const auto timeout = opts.timeout ? *opts.timeout : options_.default_timeout;
+        std::optional<clock::time_point> deadline;
+        if (timeout.count() > 0) deadline = clock::now() + timeout;
+        if (opts.headers) req.headers = std::move(opts.headers);
+        if (deadline) {
+            if (!req.headers) req.headers.emplace();
+            req.headers->timeout_ms = timeout.count();
+        }
+        if (opts.capabilities) req.capabilities = std::move(opts.capabilities);
+        if (!req.cookies) req.cookies = cookies_.for_path(req.path);
+        return deadline;
+    }
+
     using plain_socket = boost::asio::generic::stream_protocol::socket;
     using tls_stream = boost::asio::ssl::stream<plain_socket>;
 
@@ -248,9 +279,15 @@ private:
 
         struct pending {
             explicit pending(const executor_type& ex) : timer(ex) {}
-            boost::asio::steady_timer timer;
-            std::optional<response> res;
+            boost::asio::steady_timer timer;  // the deadline; cancelled to wake the caller
+            std::optional<response> res;      // the answer (or why there is none), once done
             bool done = false;
+            // streams
+            std::optional<response> head;                          // `:stream true` arrived
+            std::deque<std::variant<sxtp::chunk, sxtp::event>> items;  // not yet taken (at most the credit given)
+            std::optional<sxtp::chunk> last;                       // the done chunk
+            std::int64_t upload_credit = wire::stream_window;      // chunks the client may still send
+            bool dropped = false;                                  // the caller is gone: items are discarded
         };
 
         client& cl;
@@ -321,6 +358,29 @@ private:
                     if (auto it = calls.find(a->id); it != calls.end()) {
                         finish(*it->second, std::move(a->res));
                         calls.erase(it);
+                    }
+                } else if (auto* so = std::get_if<wire::stream_opened>(&ev)) {
+                    if (auto it = calls.find(so->id); it != calls.end()) {
+                        if (so->head.set_cookie) cl.cookies_.apply(*so->head.set_cookie);
+                        it->second->head = std::move(so->head);
+                        it->second->timer.cancel();
+                    }
+                } else if (auto* si = std::get_if<wire::stream_item>(&ev)) {
+                    if (auto it = calls.find(si->id); it != calls.end() && !it->second->dropped) {
+                        it->second->items.push_back(std::move(si->item));
+                        it->second->timer.cancel();
+                    }
+                } else if (auto* se = std::get_if<wire::stream_ended>(&ev)) {
+                    if (auto it = calls.find(se->id); it != calls.end()) {
+                        it->second->last = std::move(se->last);
+                        it->second->done = true;
+                        it->second->timer.cancel();
+                        calls.erase(it);
+                    }
+                } else if (auto* uc = std::get_if<wire::upload_credit>(&ev)) {
+                    if (auto it = calls.find(uc->id); it != calls.end()) {
+                        it->second->upload_credit = std::min<std::int64_t>(it->second->upload_credit, std::int64_t{1} << 40) + uc->n;
+                        it->second->timer.cancel();
                     }
                 } else if (auto* f = std::get_if<wire::call_failed>(&ev)) {
                     if (auto it = calls.find(f->id); it != calls.end()) {
@@ -456,6 +516,24 @@ private:
             co_return condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the caller"));
         }
 
+        // Sends a streaming request; the pending call it will fill.
+        boost::asio::awaitable<std::pair<wire::call_id, std::shared_ptr<pending>>> start_stream(sxtp::request req) {
+            auto self = this->shared_from_this();
+            auto p = std::make_shared<pending>(cl.ex_);
+            if (!co_await ensure_open()) {
+                auto cs = co_await boost::asio::this_coro::cancellation_state;
+                p->done = true;
+                p->res = cs.cancelled() != boost::asio::cancellation_type::none
+                             ? condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled before it was sent"))
+                             : failed_response(last_error ? last_error : make_error_code(boost::asio::error::try_again), false);
+                co_return std::pair{wire::call_id{0}, p};
+            }
+            const wire::call_id id = conn->send(std::move(req));
+            calls.emplace(id, p);
+            wake.cancel();
+            co_return std::pair{id, p};
+        }
+
         boost::asio::awaitable<void> read_loop(std::uint64_t g) {
             auto self = this->shared_from_this();
             while (generation == g) {
@@ -534,7 +612,373 @@ private:
     std::vector<std::shared_ptr<channel>> channels_;
     std::size_t next_channel_ = 0;
     cookie_jar cookies_;
+
+public:
+    /// One stream call, untyped: what the server streams (chunks and
+    /// events), what the client streams (chunk bodies), and how it ended.
+    /// Destroying it before the stream ended sends `cancel`.
+    class raw_stream {
+    public:
+        raw_stream() = default;
+        raw_stream(raw_stream&& o) noexcept
+            : ch_(std::move(o.ch_)), p_(std::move(o.p_)), id_(o.id_), gen_(o.gen_), deadline_(o.deadline_), consumed_(o.consumed_),
+              finished_(o.finished_), outcome_(std::move(o.outcome_)) {}
+        raw_stream& operator=(raw_stream&& o) noexcept {
+            if (this != &o) {
+                cancel();
+                ch_ = std::move(o.ch_);
+                p_ = std::move(o.p_);
+                id_ = o.id_;
+                gen_ = o.gen_;
+                deadline_ = o.deadline_;
+                consumed_ = o.consumed_;
+                finished_ = o.finished_;
+                outcome_ = std::move(o.outcome_);
+            }
+            return *this;
+        }
+        ~raw_stream() { cancel(); }
+
+        /// The next chunk or event; std::nullopt once the stream has ended
+        /// (then outcome() says how). Heartbeat events are passed on too.
+        boost::asio::awaitable<std::optional<std::variant<sxtp::chunk, sxtp::event>>> next() {
+            for (;;) {
+                if (outcome_) co_return std::nullopt;
+                if (!p_->items.empty()) {
+                    auto item = std::move(p_->items.front());
+                    p_->items.pop_front();
+                    if (++consumed_ >= wire::stream_window / 2 && live()) {  // give back what was taken
+                        ch_->conn->grant(id_, std::exchange(consumed_, 0));
+                        ch_->wake.cancel();
+                    }
+                    co_return std::optional<std::variant<sxtp::chunk, sxtp::event>>(std::move(item));
+                }
+                if (p_->done) {
+                    settle();
+                    co_return std::nullopt;
+                }
+                if (!co_await wait()) co_return std::nullopt;
+            }
+        }
+
+        /// Sends one chunk of the client's stream, waiting for credit.
+        /// False when the call has ended (or finish() was called).
+        boost::asio::awaitable<bool> write(sx::value body) {
+            for (;;) {
+                if (outcome_ || finished_ || p_->done) co_return false;
+                if (p_->upload_credit > 0) break;
+                if (!co_await wait()) co_return false;
+            }
+            if (!live()) co_return false;
+            --p_->upload_credit;
+            sxtp::chunk c;
+            c.body = std::move(body);
+            const bool sent = ch_->conn->send_chunk(id_, std::move(c));
+            ch_->wake.cancel();
+            co_return sent;
+        }
+
+        /// Ends the client's stream: `(chunk :done true)`.
+        void finish() {
+            if (finished_ || outcome_ || !p_ || p_->done) return;
+            finished_ = true;
+            sxtp::chunk c;
+            c.done = true;
+            if (live()) {
+                ch_->conn->send_chunk(id_, std::move(c));
+                ch_->wake.cancel();
+            }
+        }
+
+        /// Waits for the call's end and returns its answer: the response of a
+        /// client stream; for a server stream, `ok` or the condition it ended with.
+        boost::asio::awaitable<response> answer() {
+            while (!outcome_ && !p_->done) {
+                const bool go_on = co_await wait();
+                if (!go_on) break;
+            }
+            if (!outcome_) settle();
+            response r = *outcome_;
+            co_return r;
+        }
+
+        /// Stops the stream: sends `cancel` (the server ends it with a done
+        /// chunk, which is discarded); outcome() becomes cancelled.
+        void cancel() {
+            if (!p_ || outcome_) return;
+            if (p_->done) {
+                settle();
+                return;
+            }
+            p_->dropped = true;
+            p_->items.clear();
+            p_->timer.cancel();  // wake whoever waits on it
+            if (live() && ch_->conn->cancel(id_)) ch_->wake.cancel();
+            outcome_ = condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the caller"));
+        }
+
+        /// The stream head, once it arrived.
+        const std::optional<response>& head() const noexcept { return p_->head; }
+        /// How the stream ended, once it has: `ok` (a done chunk without a
+        /// condition, or the client stream's answer), or a condition response.
+        const std::optional<response>& outcome() const noexcept { return outcome_; }
+
+    private:
+        friend class client;
+        raw_stream(std::shared_ptr<channel> ch, std::shared_ptr<channel::pending> p, wire::call_id id, std::optional<clock::time_point> deadline)
+            : ch_(std::move(ch)), p_(std::move(p)), id_(id), gen_(ch_->generation), deadline_(deadline) {}
+
+        // The call is on the connection it was sent on.
+        bool live() const { return ch_ && ch_->generation == gen_ && ch_->state == channel::phase::open && ch_->calls.count(id_); }
+
+        // Sleeps until something happens to the call; false when the wait
+        // itself ended the stream (deadline, the caller's cancellation).
+        boost::asio::awaitable<bool> wait() {
+            p_->timer.expires_at(deadline_ ? *deadline_ + std::chrono::milliseconds(50) : clock::time_point::max());
+            boost::system::error_code ec;
+            co_await p_->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            auto cs = co_await boost::asio::this_coro::cancellation_state;
+            if (cs.cancelled() != boost::asio::cancellation_type::none) {
+                cancel();
+                co_return false;
+            }
+            if (!ec && !p_->done) {
+                cancel();
+                outcome_ = condition_response(status_code::error, make_condition(conditions::deadline_exceeded{}, "the call's deadline passed"));
+                co_return false;
+            }
+            co_return true;
+        }
+
+        // The outcome from what the call ended with.
+        void settle() {
+            if (p_->last) {
+                if (!p_->last->body) {
+                    outcome_ = response{};
+                    return;
+                }
+                auto c = typed::try_from_sx<condition>(*p_->last->body);
+                condition cond = c ? std::move(*c) : make_condition(conditions::malformed_result{":body", "expected a condition"}, "a done chunk with a body that is not a condition");
+                outcome_ = condition_response(conditions::framework_status(cond.type.name()), cond);
+                return;
+            }
+            outcome_ = p_->res ? std::move(*p_->res) : response{};
+        }
+
+        std::shared_ptr<channel> ch_;
+        std::shared_ptr<channel::pending> p_;
+        wire::call_id id_ = 0;
+        std::uint64_t gen_ = 0;
+        std::optional<clock::time_point> deadline_;
+        std::int64_t consumed_ = 0;
+        bool finished_ = false;
+        std::optional<response> outcome_;
+    };
 };
+
+namespace detail {
+template <class Events>
+struct received_event_for;
+template <class... Es>
+struct received_event_for<events<Es...>> {
+    /// One event a stream received: which declared event (with its body), its `:id` and `:time`.
+    struct type {
+        std::variant<Es...> body;
+        std::optional<std::string> id;
+        std::optional<std::int64_t> time;
+        /// The event as `Ev`, or nullptr when it is another one.
+        template <class Ev>
+        const Ev* get() const noexcept {
+            return std::get_if<Ev>(&body);
+        }
+    };
+    // Decodes `e` as one of Es; nullopt for an unknown type, an error text for a bad body.
+    static std::optional<type> decode(const sxtp::event& e, std::string& problem) {
+        std::optional<type> out;
+        const std::string_view name = e.type.name();
+        auto try_one = [&]<class Ev>(std::type_identity<Ev>) {
+            if (name != Ev::sxtp_event) return false;
+            auto v = typed::try_from_sx<Ev>(e.body ? *e.body : sx::value());
+            if (!v) problem = ":event " + std::string(name) + (v.error().path.empty() ? "" : " " + v.error().path_string()) + ": " + v.error().message();
+            else out = type{std::variant<Es...>(std::in_place_type<Ev>, std::move(*v)), e.id, e.time};
+            return true;
+        };
+        (void)(try_one(std::type_identity<Es>{}) || ...);
+        return out;
+    }
+};
+
+template <class E>
+using stream_item_of = std::conditional_t<
+    E::events::size == 0, typename E::chunk,
+    std::conditional_t<std::is_same_v<typename E::chunk, no_chunk>, typename received_event_for<typename E::events>::type,
+                       std::variant<typename E::chunk, typename received_event_for<typename E::events>::type>>>;
+} // namespace detail
+
+/// One received event of endpoint E: `.body` is a std::variant of E's
+/// event types (`.get<new_post>()`), with `.id` and `.time`.
+template <class E>
+using event_of = typename detail::received_event_for<typename E::events>::type;
+
+/// A typed stream call of endpoint E, from client::open<E>().
+///
+///   auto s = co_await c.open<count_to>({.n = 5});
+///   while (auto n = co_await s.next()) use(*n);     // E::chunk, event_of<E>, or a variant of both
+///   if (!s.ok()) log(s.condition());                // how it ended
+///
+///   auto up = co_await c.open<upload>({});           // a client stream
+///   for (auto& part : parts) if (!co_await up.write(part)) break;
+///   up.finish();
+///   sxtp::reply<upload> r = co_await up.result();
+///
+/// The client grants credit as next() takes items, so a slow reader slows
+/// the server down instead of piling up messages; write() waits for the
+/// server's credit the same way. Heartbeat events are counted, not
+/// returned; events of types E does not declare are skipped (counted). A
+/// chunk or event that does not decode ends the stream with
+/// malformed-result (and cancels it). Leaving the stream before it ends —
+/// cancel(), destruction, or cancelling the coroutine that awaits next() —
+/// sends `cancel`.
+template <class E>
+class call_stream {
+public:
+    static_assert(is_stream_endpoint<E>, "sxtp::call_stream<E>: E is a unary endpoint; use client::call<E>");
+    using item_type = detail::stream_item_of<E>;
+
+    call_stream() = default;
+    explicit call_stream(client::raw_stream s) : raw_(std::move(s)) {}
+
+    /// The next chunk or event; std::nullopt once the stream has ended.
+    boost::asio::awaitable<std::optional<item_type>> next()
+        requires E::streaming
+    {
+        for (;;) {
+            if (failure_) co_return std::nullopt;
+            auto m = co_await raw_.next();
+            if (!m) co_return std::nullopt;
+            std::string problem;
+            if (auto* c = std::get_if<sxtp::chunk>(&*m)) {
+                if constexpr (!std::is_same_v<typename E::chunk, no_chunk>) {
+                    auto v = typed::try_from_sx<typename E::chunk>(c->body ? *c->body : sx::value());
+                    if (v) co_return std::optional<item_type>(std::in_place, std::move(*v));
+                    problem = ":chunk " + std::to_string(c->seq.value_or(-1)) + (v.error().path.empty() ? "" : " " + v.error().path_string()) +
+                              ": " + v.error().message();
+                } else {
+                    problem = ":chunk: this endpoint streams events only";
+                }
+            } else {
+                const auto& e = std::get<sxtp::event>(*m);
+                if (e.type.name() == "heartbeat") {
+                    ++heartbeats_;
+                    continue;
+                }
+                if constexpr (E::events::size > 0) {
+                    auto ev = detail::received_event_for<typename E::events>::decode(e, problem);
+                    if (ev) co_return std::optional<item_type>(std::in_place, std::move(*ev));
+                    if (problem.empty()) {
+                        ++skipped_;
+                        continue;
+                    }
+                } else {
+                    ++skipped_;
+                    continue;
+                }
+            }
+            raw_.cancel();
+            failure_ = condition_response(status_code::invalid, make_condition(conditions::malformed_result{problem, "does not decode"},
+                                                                               "the stream sent what the endpoint does not declare: " + problem));
+            co_return std::nullopt;
+        }
+    }
+
+    /// Sends one chunk of the client's stream, waiting for credit. False
+    /// when the call has ended: stop.
+    boost::asio::awaitable<bool> write(typename E::request_chunk c)
+        requires client_streams<E>
+    {
+        sx::value body = typed::to_sx(c);  // named: g++ 12 mishandles temporaries inside co_await
+        co_return co_await raw_.write(std::move(body));
+    }
+    /// Ends the client's stream (`(chunk :done true)`).
+    void finish()
+        requires client_streams<E>
+    {
+        raw_.finish();
+    }
+
+    /// The answer of a client-streaming endpoint (waits for it).
+    boost::asio::awaitable<reply<E>> result()
+        requires(client_streams<E> && !E::streaming)
+    {
+        response r = co_await raw_.answer();
+        co_return client::to_reply<E>(std::move(r));
+    }
+
+    /// Stops the stream (sends `cancel`).
+    void cancel() { raw_.cancel(); }
+
+    /// Whether the stream has ended.
+    bool ended() const noexcept { return failure_ || raw_.outcome(); }
+    /// Ended, and without a condition.
+    bool ok() const noexcept { return !failure_ && raw_.outcome() && raw_.outcome()->status.is_success(); }
+    /// The status it ended with (ok while it has not ended). A stream that
+    /// ends with a done chunk carries only the condition: the status is the
+    /// one E's raises declare for it, or SPEC §4's for framework conditions.
+    status_code status() const {
+        const auto& o = outcome();
+        if (!o) return status_code::ok;
+        if (o->status.is_success() || !raw_.outcome() || !raw_.head()) return o->status.code();
+        const sxtp::condition c = condition();
+        const std::string_view name = c.type.name();
+        status_code s = o->status.code();
+        [&]<class... Cs>(std::type_identity<raises<Cs...>>) {
+            (void)((name == Cs::sxtp_condition ? (s = status_of<Cs>(), true) : false) || ...);
+        }(std::type_identity<typename E::raises>{});
+        return s;
+    }
+    /// The condition it ended with; an empty condition when ok().
+    sxtp::condition condition() const {
+        const auto& o = outcome();
+        if (!o || o->status.is_success() || !o->body) return {};
+        auto c = typed::try_from_sx<sxtp::condition>(*o->body);
+        return c ? std::move(*c) : sxtp::condition{};
+    }
+    /// The stream head (headers, cookies), once it arrived.
+    const std::optional<response>& head() const noexcept { return raw_.head(); }
+    /// Heartbeat events received.
+    std::size_t heartbeats() const noexcept { return heartbeats_; }
+    /// Events of undeclared types skipped.
+    std::size_t skipped() const noexcept { return skipped_; }
+    /// The untyped stream underneath.
+    client::raw_stream& raw() noexcept { return raw_; }
+
+private:
+    const std::optional<response>& outcome() const noexcept { return failure_ ? failure_ : raw_.outcome(); }
+
+    client::raw_stream raw_;
+    std::optional<response> failure_;
+    std::size_t heartbeats_ = 0;
+    std::size_t skipped_ = 0;
+};
+
+template <class E>
+boost::asio::awaitable<call_stream<E>> client::open(typename E::params params, typename E::body body, call_options opts) {
+    sxtp::request req = make_stream_request<E>(params, body);
+    raw_stream s = co_await open_raw(std::move(req), std::move(opts), E::streaming && !client_streams<E>);
+    co_return call_stream<E>(std::move(s));
+}
+
+inline boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request req, call_options opts, bool wait_for_head) {
+    const auto deadline = prepare(req, std::move(opts));
+    auto ch = channels_[next_channel_++ % channels_.size()];
+    auto [id, p] = co_await ch->start_stream(std::move(req));
+    raw_stream s(ch, p, id, deadline);
+    while (wait_for_head && !p->head && !p->done) {
+        const bool go_on = co_await s.wait();
+        if (!go_on) break;
+    }
+    co_return s;
+}
 
 } // namespace sxtp
 

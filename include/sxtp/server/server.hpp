@@ -44,6 +44,7 @@
 #include <sxtp/net/tls.hpp>
 #include <sxtp/server/call_decoder.hpp>
 #include <sxtp/server/route_table.hpp>
+#include <sxtp/server/stream.hpp>
 #include <sxtp/typed/handler.hpp>
 #include <sxtp/typed/request_builder.hpp>
 #include <sxtp/wire/server_connection.hpp>
@@ -68,6 +69,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -79,35 +81,6 @@
 
 namespace sxtp {
 
-/// What a handler knows of its call.
-struct call_context {
-    call_context(const sxtp::request& r, std::string_view p, std::optional<std::chrono::steady_clock::time_point> d = std::nullopt)
-        : request(r), peer(p), deadline(d) {}
-
-    /// The request as it arrived (headers, cookies, params, body).
-    const sxtp::request& request;
-    /// The client: "127.0.0.1:53412", "[::1]:53412" or "unix".
-    std::string_view peer;
-    /// When the request's `:timeout-ms` runs out, if it has one.
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-
-    /// True once the call is cancelled (client cancel, deadline, broken
-    /// connection, drain timeout): its answer will be dropped.
-    bool cancelled() const noexcept { return cancelled_ && *cancelled_; }
-    /// The request's headers (empty when it has none).
-    const sxtp::headers& headers() const noexcept {
-        static const sxtp::headers none{};
-        return request.headers ? *request.headers : none;
-    }
-
-    /// Headers and cookies a typed handler adds to its answer (success or
-    /// condition), e.g. `:location` or `:content-hash`.
-    std::optional<sxtp::headers> response_headers;
-    std::optional<std::map<sx::keyword, cookie>> set_cookie;
-
-    const bool* cancelled_ = nullptr;
-};
-
 /// Server settings.
 struct server_options {
     wire::connection_limits limits;
@@ -115,6 +88,9 @@ struct server_options {
     std::chrono::milliseconds frame_read_timeout{30000};
     std::chrono::milliseconds idle_timeout{120000};
     std::chrono::milliseconds handshake_timeout{10000};
+    /// Event streams send `(event :type heartbeat :time T)` when nothing
+    /// else went out for this long; zero: never.
+    std::chrono::milliseconds heartbeat_interval{15000};
     /// Answers written but not yet taken by the peer, per connection: past
     /// this the server stops reading that connection's requests until the
     /// peer reads (TCP pushes back on the client). It may be exceeded by
@@ -136,27 +112,17 @@ public:
     server& operator=(const server&) = delete;
     ~server() { stop_accepting(); }
 
-    /// Binds `handler` to endpoint E. The handler must pass handler_check<E, F, call_context>.
+    /// Binds `handler` to endpoint E. The handler must pass handler_check<E,
+    /// F, call_context> — or, for a streaming endpoint, stream_handler_check<E, F>
+    /// (see server/stream.hpp).
     template <class E, class F>
     void handle(F handler) {
-        static_assert(handler_check<E, F, call_context>::ok);
-        routes_.add(E::verb, E::path);
-        describers_.emplace_back(&describe_endpoint<E>);
-        invokers_.push_back([h = std::move(handler)](const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>& params,
-                                                     call_context& ctx) mutable -> boost::asio::awaitable<response> {
-            auto args = decode_call<E>(req, params);
-            if (!args) co_return condition_response(status_code::invalid, args.error());
-            using returned = std::invoke_result_t<F&, const typename E::params&, const typename E::body&, call_context&>;
-            response r;
-            if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
-                r = to_response<E>(reply<E>(co_await h(args->params, args->body, ctx)));
-            } else {
-                r = to_response<E>(reply<E>(h(args->params, args->body, ctx)));
-            }
-            r.headers = std::move(ctx.response_headers);
-            r.set_cookie = std::move(ctx.set_cookie);
-            co_return r;
-        });
+        if constexpr (is_stream_endpoint<E>) {
+            handle_stream<E>(std::move(handler));
+            return;
+        } else {
+            handle_unary<E>(std::move(handler));
+        }
     }
 
     /// The untyped escape hatch: `handler(const sxtp::request&, call_context&)`
@@ -279,6 +245,73 @@ public:
     }
 
 private:
+    // -- typed handlers -------------------------------------------------------
+    template <class E, class F>
+    void handle_unary(F handler) {
+        static_assert(handler_check<E, F, call_context>::ok);
+        routes_.add(E::verb, E::path);
+        describers_.emplace_back(&describe_endpoint<E>);
+        invokers_.push_back([h = std::move(handler)](const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>& params,
+                                                     call_context& ctx) mutable -> boost::asio::awaitable<response> {
+            if (req.stream.value_or(false)) co_return stream_mismatch(true);
+            auto args = decode_call<E>(req, params);
+            if (!args) co_return condition_response(status_code::invalid, args.error());
+            using returned = std::invoke_result_t<F&, const typename E::params&, const typename E::body&, call_context&>;
+            response r;
+            if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
+                r = to_response<E>(reply<E>(co_await h(args->params, args->body, ctx)));
+            } else {
+                r = to_response<E>(reply<E>(h(args->params, args->body, ctx)));
+            }
+            r.headers = std::move(ctx.response_headers);
+            r.set_cookie = std::move(ctx.set_cookie);
+            co_return r;
+        });
+    }
+
+    template <class E, class F>
+    void handle_stream(F handler) {
+        using check = stream_handler_check<E, F>;
+        static_assert(check::ok);
+        routes_.add(E::verb, E::path);
+        describers_.emplace_back(&describe_endpoint<E>);
+        invokers_.push_back([h = std::move(handler)](const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>& params,
+                                                     call_context& ctx) mutable -> boost::asio::awaitable<response> {
+            if (req.stream.value_or(false) != client_streams<E>) co_return stream_mismatch(req.stream.value_or(false));
+            auto args = decode_call<E>(req, params);
+            if (!args) co_return condition_response(status_code::invalid, args.error());
+            if (!ctx.ports_)
+                co_return condition_response(status_code::error, make_condition(conditions::internal_error{}, "a stream needs a connection"));
+            stream<E> s(ctx, ctx.ports_->stream_port_for(ctx.call_id_));
+            std::optional<reply<E>> out;
+            if constexpr (std::is_void_v<typename check::value>) {
+                co_await h(args->params, args->body, s);
+                out.emplace(no_result{});
+            } else {
+                out.emplace(co_await h(args->params, args->body, s));
+            }
+            if constexpr (E::streaming) {
+                if (out->ok() && !s.opened()) {  // an empty stream: head, then done
+                    bool opened = co_await s.open();
+                    (void)opened;
+                }
+            }
+            response r = to_response<E>(*out);
+            if (!s.opened()) {
+                r.headers = std::move(s.response_headers);
+                r.set_cookie = std::move(s.set_cookie);
+            }
+            co_return r;
+        });
+    }
+
+    // A request whose :stream does not fit the endpoint.
+    static response stream_mismatch(bool sent_stream) {
+        return condition_response(status_code::invalid,
+                                  detail::invalid_params(":stream", sent_stream ? "this endpoint takes no client stream"
+                                                                                : "this endpoint takes a client stream: send :stream true and chunks"));
+    }
+
     // -- routing --------------------------------------------------------------
     boost::asio::awaitable<response> dispatch(const sxtp::request& req, call_context& ctx) {
         const std::string_view verb = req.verb.name();
@@ -368,21 +401,32 @@ private:
     };
 
     // One call's cancellation and deadline.
+    // One call's cancellation, deadline and stream wake-ups.
     struct call_state {
-        explicit call_state(const executor_type& ex) : deadline(ex) {}
+        explicit call_state(const executor_type& ex) : deadline(ex), wake(ex), heartbeat(ex) {}
         boost::asio::cancellation_signal signal;
         boost::asio::steady_timer deadline;
+        boost::asio::steady_timer wake;       // cancelled when its stream may go on (credit, room, a chunk, the end)
+        boost::asio::steady_timer heartbeat;  // an event stream's heartbeat clock
         bool cancelled = false;
         void cancel() {
             if (cancelled) return;
             cancelled = true;
             deadline.cancel();
+            wake.cancel();
+            heartbeat.cancel();
             signal.emit(boost::asio::cancellation_type::terminal);
+        }
+        // The handler returned.
+        void finish() {
+            deadline.cancel();
+            wake.cancel();
+            heartbeat.cancel();
         }
     };
 
     template <class Stream>
-    struct connection : connection_base, std::enable_shared_from_this<connection<Stream>> {
+    struct connection : connection_base, stream_port_source, std::enable_shared_from_this<connection<Stream>> {
         connection(server& s, Stream st, std::string p)
             : srv(s), stream(std::move(st)), state(s.options_.limits), peer(std::move(p)), wake(s.ex_), watchdog(s.ex_), drained(s.ex_),
               last_activity(clock::now()) {}
@@ -395,6 +439,124 @@ private:
         boost::asio::steady_timer watchdog;  // frame-read, idle and handshake timeouts
         boost::asio::steady_timer drained;   // cancelled when written output makes room for reading
         std::map<wire::request_id, std::shared_ptr<call_state>> calls;
+
+        // One streaming call's side of this connection.
+        struct port final : stream_port {
+            port(connection& c, wire::request_id i, std::shared_ptr<call_state> cs) : conn(c), id(i), call(std::move(cs)) {}
+            connection& conn;
+            wire::request_id id;
+            std::shared_ptr<call_state> call;
+            std::deque<sxtp::chunk> inbox;  // the client's chunks, at most its credit
+            std::int64_t consumed = 0;      // chunks read since credit was last granted
+            bool upload_done = false;
+            bool is_open = false;
+            clock::time_point last_sent{};
+
+            bool over() const { return call->cancelled || conn.closed; }
+            bool room() const {
+                const std::size_t bound = conn.srv.options_.max_pending_output;
+                return conn.state.stream_credit(id) > 0 && conn.state.output().size() < bound && conn.state.held(id) < bound;
+            }
+            boost::asio::awaitable<void> wait() {
+                call->wake.expires_at(clock::time_point::max());
+                boost::system::error_code ec;
+                co_await call->wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            }
+
+            boost::asio::awaitable<bool> open(sxtp::response head, bool heartbeats) override {
+                if (is_open || over()) co_return is_open && !over();
+                if (!conn.state.open_stream(id, std::move(head))) co_return false;
+                is_open = true;
+                last_sent = clock::now();
+                conn.wake.cancel();
+                if (heartbeats && conn.srv.options_.heartbeat_interval.count() > 0)
+                    boost::asio::co_spawn(conn.srv.ex_, conn.heartbeats(conn.shared_from_this(), id, call), boost::asio::detached);
+                co_return true;
+            }
+            boost::asio::awaitable<bool> send(std::variant<sxtp::chunk, sxtp::event> m) override {
+                while (!over() && !room()) co_await wait();
+                if (over()) co_return false;
+                const bool sent = std::visit([&](auto& x) { return conn.state.stream(id, std::move(x)); }, m);
+                last_sent = clock::now();
+                conn.wake.cancel();
+                co_return sent;
+            }
+            boost::asio::awaitable<std::optional<sxtp::chunk>> receive() override {
+                for (;;) {
+                    if (!inbox.empty()) {
+                        sxtp::chunk c = std::move(inbox.front());
+                        inbox.pop_front();
+                        if (c.done.value_or(false)) {
+                            upload_done = true;
+                            co_return std::nullopt;
+                        }
+                        if (++consumed >= wire::stream_window / 2) {  // give back what was read
+                            conn.state.grant(id, std::exchange(consumed, 0));
+                            conn.wake.cancel();
+                        }
+                        co_return std::optional<sxtp::chunk>(std::move(c));
+                    }
+                    if (upload_done || over()) co_return std::nullopt;
+                    co_await wait();
+                }
+            }
+            void refuse(sxtp::condition c) override {
+                if (conn.state.answer_early(id, condition_response(status_code::invalid, c))) conn.wake.cancel();
+                call->cancel();
+            }
+            bool opened() const noexcept override { return is_open; }
+        };
+        std::map<wire::request_id, std::unique_ptr<port>> ports;
+
+        stream_port& stream_port_for(std::uint64_t id) override {
+            auto& p = ports[id];
+            if (!p) p = std::make_unique<port>(*this, id, calls.at(id));
+            return *p;
+        }
+
+        // An event stream's heartbeats: `(event :type heartbeat :time T)`
+        // when nothing went out for the interval (and there is credit).
+        boost::asio::awaitable<void> heartbeats(std::shared_ptr<connection> keep_alive, wire::request_id id, std::shared_ptr<call_state> call) {
+            (void)keep_alive;  // the coroutine keeps its connection
+            const auto interval = srv.options_.heartbeat_interval;
+            for (;;) {
+                const auto it = ports.find(id);
+                if (call->cancelled || closed || it == ports.end()) co_return;
+                const auto due = it->second->last_sent + interval;
+                if (clock::now() >= due) {
+                    if (it->second->room()) {
+                        sxtp::event hb;
+                        hb.type = sx::symbol(std::string("heartbeat"));
+                        hb.time = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+                        state.stream(id, std::move(hb));
+                        wake.cancel();
+                    }
+                    it->second->last_sent = clock::now();  // without credit the beat is skipped, not queued
+                    continue;
+                }
+                call->heartbeat.expires_at(due);
+                boost::system::error_code ec;
+                co_await call->heartbeat.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                if (ec && (call->cancelled || closed)) co_return;
+                if (ec && ports.find(id) == ports.end()) co_return;
+            }
+        }
+        // After the client's EOF it can send neither credit nor cancel nor
+        // chunks: its streams (either way) end cancelled; unary requests are
+        // still answered.
+        void end_streams() {
+            condition c = make_condition(conditions::cancelled{}, "the client closed its side of the connection");
+            for (auto& [id, call] : calls)
+                if (state.streaming(id) || state.receiving(id)) {
+                    state.answer_early(id, condition_response(status_code::error, c));
+                    call->cancel();
+                }
+            wake.cancel();
+        }
+        // Wakes every stream waiting for room.
+        void wake_streams() {
+            for (auto& [id, p] : ports) p->call->wake.cancel();
+        }
         clock::time_point last_activity;
         std::optional<clock::time_point> frame_started;
         bool handshaken = !is_tls;
@@ -499,6 +661,8 @@ private:
                     if (ec != boost::asio::error::eof && ec != boost::asio::ssl::error::stream_truncated &&
                         ec != boost::asio::error::operation_aborted)
                         close();
+                    else
+                        end_streams();
                     break;
                 }
                 state.commit(n);
@@ -509,6 +673,14 @@ private:
                         start(r->id, std::move(r->req));
                     } else if (auto* c = std::get_if<wire::cancel_requested>(&ev)) {
                         if (auto it = calls.find(c->id); it != calls.end()) it->second->cancel();
+                    } else if (auto* ch = std::get_if<wire::chunk_received>(&ev)) {
+                        if (calls.count(ch->id)) {
+                            auto& p = static_cast<port&>(stream_port_for(ch->id));
+                            p.inbox.push_back(std::move(ch->c));
+                            p.call->wake.cancel();
+                        }
+                    } else if (auto* cr = std::get_if<wire::credit_received>(&ev)) {
+                        if (auto it = calls.find(cr->id); it != calls.end()) it->second->wake.cancel();
                     } else if (std::holds_alternative<wire::connection_failed>(ev)) {
                         stop = true;
                         break;
@@ -537,40 +709,37 @@ private:
             std::optional<clock::time_point> deadline;
             if (req.headers && req.headers->timeout_ms)
                 deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
-            std::shared_ptr<call_state> call;
-            if (req.tag || deadline) {
-                call = std::make_shared<call_state>(srv.ex_);
-                calls.emplace(id, call);
-                if (deadline) {
-                    call->deadline.expires_at(*deadline);
-                    call->deadline.async_wait([self, id, call](boost::system::error_code ec) {
-                        if (ec || call->cancelled) return;
-                        if (self->state.expire(id)) self->wake.cancel();
-                        call->cancel();
-                    });
-                }
+            auto call = std::make_shared<call_state>(srv.ex_);
+            calls.emplace(id, call);
+            if (deadline) {
+                call->deadline.expires_at(*deadline);
+                call->deadline.async_wait([self, id, call](boost::system::error_code ec) {
+                    if (ec || call->cancelled) return;
+                    if (self->state.expire(id)) self->wake.cancel();
+                    call->cancel();
+                });
             }
-            auto body = [](std::shared_ptr<connection> c, sxtp::request r, std::optional<clock::time_point> d,
+            auto body = [](std::shared_ptr<connection> c, sxtp::request r, std::optional<clock::time_point> d, wire::request_id i,
                            std::shared_ptr<call_state> cs) -> boost::asio::awaitable<response> {
                 call_context ctx{r, c->peer, d};
-                if (cs) ctx.cancelled_ = &cs->cancelled;
+                ctx.cancelled_ = &cs->cancelled;
+                ctx.ports_ = c.get();
+                ctx.call_id_ = i;
                 co_return co_await c->srv.dispatch(r, ctx);
             };
             auto done = [self, id](std::exception_ptr e, response r) {
                 if (e) r = condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
                 if (auto it = self->calls.find(id); it != self->calls.end()) {
-                    it->second->deadline.cancel();
+                    it->second->finish();
                     self->calls.erase(it);
                 }
+                self->ports.erase(id);
                 self->state.respond(id, std::move(r));
                 self->last_activity = clock::now();
                 self->wake.cancel();
             };
-            if (call)
-                boost::asio::co_spawn(srv.ex_, body(self, std::move(req), deadline, call),
-                                      boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(done)));
-            else
-                boost::asio::co_spawn(srv.ex_, body(self, std::move(req), deadline, nullptr), std::move(done));
+            boost::asio::co_spawn(srv.ex_, body(self, std::move(req), deadline, id, call),
+                                  boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(done)));
         }
 
         bool finished() const {
@@ -593,6 +762,7 @@ private:
                     }
                     state.consume(n);
                     drained.cancel();
+                    wake_streams();
                 }
                 if (closed || finished()) break;
                 wake.expires_at(clock::time_point::max());

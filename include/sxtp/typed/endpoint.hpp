@@ -13,11 +13,23 @@
 //   body          sxtp::no_body      the request body type
 //   result        sxtp::no_result    the response body type
 //   chunk         sxtp::no_chunk     for streaming endpoints, the type of each chunk's body
+//   events        sxtp::events<>     for streaming endpoints, the events it emits
+//   request_chunk sxtp::no_chunk     for client-streaming endpoints, the type of
+//                                    each chunk the client sends after the request
 //   success       status_code::ok    the status of a successful answer
 //   capabilities  capabilities<>     required capability symbols
 //   cache         cache_policy::none (SPEC §8)
 //   raises        raises<>           declared condition types
 //   streaming     false              whether the answer is a stream of chunks
+//                                    and/or events
+//
+// The four shapes of a call (SPEC §3): unary; server streaming (`streaming`,
+// with `chunk` and/or `events`); client streaming (`request_chunk`, one
+// `result`); bidirectional (both).
+//
+// An event type is any marshallable type with a name:
+//   struct new_post { static constexpr std::string_view sxtp_event = "new-post"; … };
+// its value is the event's `:body`.
 //
 // `sxtp::endpoint_check<E>` checks all of it at compile time, each mistake
 // with a sentence that names it and its fix; the server, the client and
@@ -54,7 +66,36 @@ BOOST_DESCRIBE_STRUCT(no_result, (), ())
 struct no_chunk {};
 BOOST_DESCRIBE_STRUCT(no_chunk, (), ())
 
+/// A type that can be an event: marshallable, with `sxtp_event` naming it.
+template <class T>
+concept event_type = requires {
+    { T::sxtp_event } -> std::convertible_to<std::string_view>;
+} && typed::marshallable<T>;
+
+/// The events a streaming endpoint emits: `events<new_post, post_deleted>`.
+template <class... Events>
+struct events {
+    static_assert((event_type<Events> && ...),
+                  "sxtp::events<...>: every event type must be marshallable and name itself: "
+                  "static constexpr std::string_view sxtp_event = \"its-name\";");
+    static constexpr std::array<std::string_view, sizeof...(Events)> names = {std::string_view(Events::sxtp_event)...};
+    static constexpr bool distinct() {
+        for (std::size_t i = 0; i < names.size(); ++i)
+            for (std::size_t j = i + 1; j < names.size(); ++j)
+                if (names[i] == names[j]) return false;
+        return true;
+    }
+    static_assert(distinct(), "sxtp::events<...>: two events have the same sxtp_event name; rename one");
+    static_assert(((sx::is_valid_symbol_name(std::string_view(Events::sxtp_event)) && std::string_view(Events::sxtp_event) != "heartbeat") && ...),
+                  "sxtp::events<...>: an event name must be a valid symbol other than heartbeat (the protocol's own)");
+    static constexpr std::size_t size = sizeof...(Events);
+};
+
 namespace detail {
+template <class Ev, class Events>
+struct is_event_of : std::false_type {};
+template <class Ev, class... Es>
+struct is_event_of<Ev, events<Es...>> : std::bool_constant<(std::is_same_v<Ev, Es> || ...)> {};
 
 // A path pattern: starts with '/', segments separated by '/', a segment is
 // literal text or a whole "{name}" whose name is a C++ identifier.
@@ -148,6 +189,8 @@ struct endpoint {
     using body = no_body;
     using result = no_result;
     using chunk = no_chunk;
+    using events = sxtp::events<>;
+    using request_chunk = no_chunk;
     static constexpr status_code success = status_code::ok;
     using capabilities = sxtp::capabilities<>;
     static constexpr cache_policy cache = cache_policy::none;
@@ -201,13 +244,21 @@ struct endpoint_check {
     static_assert(typed::marshallable<typename E::chunk>, "sxtp: the endpoint's chunk type cannot be marshalled to SX");
     static_assert(E::success <= status_code::not_modified,
                   "sxtp: an endpoint's success status must be ok, created, accepted, no_content, redirect or not_modified");
-    static_assert(!E::streaming || !std::is_same_v<typename E::chunk, no_chunk>,
-                  "sxtp: a streaming endpoint must name the type of its chunks: using chunk = …;");
-    static_assert(E::streaming || std::is_same_v<typename E::chunk, no_chunk>,
-                  "sxtp: an endpoint with a chunk type must say static constexpr bool streaming = true;");
+    static_assert(typed::marshallable<typename E::request_chunk>, "sxtp: the endpoint's request_chunk type cannot be marshalled to SX");
+    static_assert(!E::streaming || !std::is_same_v<typename E::chunk, no_chunk> || E::events::size > 0,
+                  "sxtp: a streaming endpoint must name the type of its chunks: using chunk = …; (or its events: using events = sxtp::events<…>;)");
+    static_assert(E::streaming || (std::is_same_v<typename E::chunk, no_chunk> && E::events::size == 0),
+                  "sxtp: an endpoint with a chunk type or events must say static constexpr bool streaming = true;");
     // Completing raises<...> and capabilities<...> runs their own checks.
     static constexpr bool ok = sizeof(typename E::raises) > 0 && sizeof(typename E::capabilities) > 0;
 };
+
+/// Whether the client sends a stream of chunks after the request.
+template <class E>
+inline constexpr bool client_streams = !std::is_same_v<typename E::request_chunk, no_chunk>;
+/// Whether the call is anything but unary.
+template <class E>
+inline constexpr bool is_stream_endpoint = E::streaming || client_streams<E>;
 
 /// An endpoint type that passes every check.
 template <class E>

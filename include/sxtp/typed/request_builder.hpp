@@ -49,6 +49,11 @@ inline std::string path_text(const sx::value& v) {
 
 } // namespace detail
 
+namespace detail {
+template <class E, class Params, class Body>
+request request_for(const Params& params, const Body& body);
+} // namespace detail
+
 /// The wire request for a call of endpoint E. Throws boost::system::system_error
 /// when a value cannot be encoded (see typed::to_sx).
 template <class E, class Params, class Body = no_body>
@@ -58,8 +63,23 @@ request make_request(const Params& params, const Body& body = {}) {
                   "sxtp::make_request<E>(params, body): params must be of type E::params");
     static_assert(std::is_same_v<std::remove_cvref_t<Body>, typename E::body>,
                   "sxtp::make_request<E>(params, body): body must be of type E::body (sxtp::no_body when E takes none)");
-    static_assert(!E::streaming, "sxtp::make_request<E>: E is a streaming endpoint; open it as a stream instead");
+    static_assert(!is_stream_endpoint<E>, "sxtp::make_request<E>: E is a streaming endpoint; open it as a stream instead");
+    return detail::request_for<E>(params, body);
+}
 
+/// The wire request that opens a stream of endpoint E (`:stream true` when
+/// the client streams chunks after it).
+template <class E>
+request make_stream_request(const typename E::params& params, const typename E::body& body = {}) {
+    static_assert(endpoint_check<E>::ok);
+    static_assert(is_stream_endpoint<E>, "sxtp::make_stream_request<E>: E is a unary endpoint; call it instead");
+    request r = detail::request_for<E>(params, body);
+    if (client_streams<E>) r.stream = true;
+    return r;
+}
+
+template <class E, class Params, class Body>
+request detail::request_for(const Params& params, const Body& body) {
     request r;
     r.verb = sx::symbol(std::string(E::verb));
     sx::value p = typed::to_sx(params);
@@ -89,7 +109,9 @@ request make_request(const Params& params, const Body& body = {}) {
 }
 
 /// What `inspect` reports of one endpoint (SPEC §5): `{:verb V :required-capabilities (…)
-/// :params-schema {…} :body-schema … :result-schema … :cache :revalidate :streaming B}`.
+/// :params-schema {…} :body-schema … :result-schema … :cache :revalidate :streaming B}`,
+/// plus `:chunk-schema`, `:events {name schema …}` and `:request-chunk-schema`
+/// for streams.
 template <class E>
 sx::value describe_endpoint() {
     static_assert(endpoint_check<E>::ok);
@@ -105,6 +127,17 @@ sx::value describe_endpoint() {
         d.insert_or_assign(sx::value::make_keyword_unchecked("body-schema"), typed::schema_of<typename E::body>());
     if constexpr (!std::is_same_v<typename E::result, no_result>)
         d.insert_or_assign(sx::value::make_keyword_unchecked("result-schema"), typed::schema_of<typename E::result>());
+    if constexpr (!std::is_same_v<typename E::chunk, no_chunk>)
+        d.insert_or_assign(sx::value::make_keyword_unchecked("chunk-schema"), typed::schema_of<typename E::chunk>());
+    if constexpr (client_streams<E>)
+        d.insert_or_assign(sx::value::make_keyword_unchecked("request-chunk-schema"), typed::schema_of<typename E::request_chunk>());
+    if constexpr (E::events::size > 0) {
+        sx::value ev = sx::value::make_dict();
+        [&]<class... Es>(std::type_identity<events<Es...>>) {
+            (ev.insert_or_assign(sx::value::make_keyword_unchecked(Es::sxtp_event), typed::schema_of<Es>()), ...);
+        }(std::type_identity<typename E::events>{});
+        d.insert_or_assign(sx::value::make_keyword_unchecked("events"), std::move(ev));
+    }
     return d;
 }
 

@@ -130,6 +130,21 @@ struct malformed_result {
 };
 BOOST_DESCRIBE_STRUCT(malformed_result, (), (field, problem))
 
+/// The status SPEC §4 gives a framework condition `type` (a stream's done
+/// chunk carries only the condition), or `fallback` for any other type.
+inline status_code framework_status(std::string_view type, status_code fallback = status_code::error) {
+    status_code out = fallback;
+    auto check = [&]<class... C>(std::type_identity<C>...) {
+        (void)((type == C::sxtp_condition ? (out = status_of<C>(), true) : false) || ...);
+    };
+    check(std::type_identity<resource_not_found>{}, std::type_identity<unsupported_verb>{}, std::type_identity<invalid_params>{},
+          std::type_identity<malformed_message>{}, std::type_identity<malformed_frame>{}, std::type_identity<frame_too_large>{},
+          std::type_identity<unauthenticated>{}, std::type_identity<insufficient_capabilities>{}, std::type_identity<deadline_exceeded>{},
+          std::type_identity<cancelled>{}, std::type_identity<overloaded>{}, std::type_identity<shutting_down>{},
+          std::type_identity<internal_error>{}, std::type_identity<connection_failed>{}, std::type_identity<malformed_result>{});
+    return out;
+}
+
 } // namespace sxtp::conditions
 
 #endif

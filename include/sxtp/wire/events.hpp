@@ -4,7 +4,12 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <cstdint>
+
 namespace sxtp::wire {
+
+/// The credit every stream starts with, in messages, in both directions (SPEC §3).
+inline constexpr std::int64_t stream_window = 64;
 
 /// Read more bytes.
 struct need_more {};

@@ -79,8 +79,6 @@ struct connection_limits {
     std::size_t max_in_flight = 100;
 };
 
-/// The credit every stream starts with, in messages, in both directions (SPEC §3).
-inline constexpr std::int64_t stream_window = 64;
 
 using request_id = std::uint64_t;
 
@@ -152,6 +150,11 @@ public:
         return answer(id, condition_response(status_code::error, make_condition(conditions::deadline_exceeded{}, "the request's deadline passed")));
     }
 
+    /// Answers request `id` with `r` now, before its handler finishes (a
+    /// stream the client broke). Its handler still counts until respond().
+    /// Returns whether it answered.
+    bool answer_early(request_id id, sxtp::response r) { return answer(id, std::move(r)); }
+
     /// Answers every request not yet answered with `r` (a drain that ran out
     /// of time). Handlers still running count until respond().
     void abandon(const sxtp::response& r) {
@@ -217,6 +220,12 @@ public:
     bool streaming(request_id id) const {
         const auto it = slots_.find(id);
         return it != slots_.end() && it->second.streaming;
+    }
+
+    /// Whether request `id`'s client stream is still open (no done chunk yet).
+    bool receiving(request_id id) const {
+        const auto it = slots_.find(id);
+        return it != slots_.end() && it->second.upload_open;
     }
 
     /// Gives the client `n` more chunks of credit for request `id`'s client

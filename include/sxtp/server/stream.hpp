@@ -1,0 +1,225 @@
+// sxtp/server/stream.hpp — what a handler knows of its call (call_context),
+// and the typed stream a streaming handler writes to and reads from.
+//
+// A handler of a streaming endpoint (E::streaming, or E::request_chunk) is
+// callable as
+//     handler(const E::params&, const E::body&, sxtp::stream<E>&)
+// and returns boost::asio::awaitable of void, E::result or reply<E>:
+//
+//   srv.handle<count_to>([](const count_params& p, const sxtp::no_body&, sxtp::stream<count_to>& out)
+//                            -> boost::asio::awaitable<void> {
+//       for (std::int64_t i = 0; i < p.n; ++i)
+//           if (!co_await out.write(i)) co_return;  // the call is over: stop
+//   });
+//
+// * write() / emit() wait while the stream has no credit (the client has not
+//   read what it was sent) or the connection's output is over its bound:
+//   a producer never buffers without bound and nothing is dropped. They
+//   return false once the call is over (cancel, deadline, disconnect,
+//   shutdown); the handler's coroutine is cancelled then as well.
+// * The stream head `(response :status ok :stream true)` goes out with the
+//   first write, or at open(); a handler that returns a declared condition
+//   before it sends its head answers with a plain condition response; after
+//   it, the stream ends `(chunk :done true :body (condition …))`.
+// * read() gives the client's chunks (client-streaming endpoints), decoded
+//   as E::request_chunk, and std::nullopt after the client's done chunk. A
+//   chunk that does not decode ends the call `invalid`/`invalid-params`
+//   (`:field ":chunk 3 :price"`), and read() gives nullopt.
+// * Event endpoints send `(event :type heartbeat :time T)` when nothing
+//   else went out for server_options::heartbeat_interval.
+#ifndef SXTP_SERVER_STREAM_HPP
+#define SXTP_SERVER_STREAM_HPP
+
+#include <sxtp/server/call_decoder.hpp>
+#include <sxtp/typed/handler.hpp>
+#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/wire/conditions.hpp>
+#include <sxtp/wire/messages.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace sxtp {
+
+/// The connection's side of one streaming call (implemented by the server).
+class stream_port {
+public:
+    virtual ~stream_port() = default;
+    /// Sends the stream head (`head` with `:stream true`) unless it went out
+    /// already; with `heartbeats`, starts them. False when the call is over.
+    virtual boost::asio::awaitable<bool> open(sxtp::response head, bool heartbeats) = 0;
+    /// Sends a chunk or an event once there is credit and room. False when the call is over.
+    virtual boost::asio::awaitable<bool> send(std::variant<sxtp::chunk, sxtp::event> m) = 0;
+    /// The client's next chunk; nullopt after its done chunk, or when the call is over.
+    virtual boost::asio::awaitable<std::optional<sxtp::chunk>> receive() = 0;
+    /// Ends the call `invalid` with condition `c` (a client chunk that does not decode).
+    virtual void refuse(sxtp::condition c) = 0;
+    /// Whether the stream head went out.
+    virtual bool opened() const noexcept = 0;
+};
+
+/// Where a call's stream_port comes from (the server's connection).
+class stream_port_source {
+public:
+    virtual stream_port& stream_port_for(std::uint64_t call) = 0;
+
+protected:
+    ~stream_port_source() = default;
+};
+
+/// What a handler knows of its call.
+struct call_context {
+    call_context(const sxtp::request& r, std::string_view p, std::optional<std::chrono::steady_clock::time_point> d = std::nullopt)
+        : request(r), peer(p), deadline(d) {}
+
+    /// The request as it arrived (headers, cookies, params, body).
+    const sxtp::request& request;
+    /// The client: "127.0.0.1:53412", "[::1]:53412" or "unix".
+    std::string_view peer;
+    /// When the request's `:timeout-ms` runs out, if it has one.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+
+    /// True once the call is cancelled (client cancel, deadline, broken
+    /// connection, drain timeout): its answer will be dropped.
+    bool cancelled() const noexcept { return cancelled_ && *cancelled_; }
+    /// The request's headers (empty when it has none).
+    const sxtp::headers& headers() const noexcept {
+        static const sxtp::headers none{};
+        return request.headers ? *request.headers : none;
+    }
+
+    /// Headers and cookies a typed handler adds to its answer (success or
+    /// condition), e.g. `:location` or `:content-hash`. A stream sends them
+    /// with its head.
+    std::optional<sxtp::headers> response_headers;
+    std::optional<std::map<sx::keyword, cookie>> set_cookie;
+
+    const bool* cancelled_ = nullptr;
+    stream_port_source* ports_ = nullptr;
+    std::uint64_t call_id_ = 0;
+};
+
+/// What an event carries besides its body.
+struct event_info {
+    std::optional<std::string> id;
+    /// Seconds since the Unix epoch.
+    std::optional<std::int64_t> time;
+};
+
+/// The typed stream of one call of endpoint E (see the top of this file).
+template <class E>
+class stream : public call_context {
+public:
+    using chunk_type = typename E::chunk;
+    using request_chunk_type = typename E::request_chunk;
+
+    stream(const call_context& ctx, stream_port& port) : call_context(ctx), port_(port) {}
+    stream(const stream&) = delete;
+    stream& operator=(const stream&) = delete;
+
+    /// Sends the stream head now (with response_headers and set_cookie),
+    /// rather than with the first write. False when the call is over.
+    boost::asio::awaitable<bool> open()
+        requires E::streaming
+    {
+        return port_.open(head(), E::events::size > 0);
+    }
+
+    /// Sends one chunk, waiting for credit. False when the call is over: stop.
+    boost::asio::awaitable<bool> write(const chunk_type& c)
+        requires(!std::is_same_v<chunk_type, no_chunk>)
+    {
+        sxtp::chunk m;
+        m.body = typed::to_sx(c);  // before suspending: `c` may be a temporary of the caller's
+        return send(std::move(m));
+    }
+
+    /// Emits event `ev` (one of E::events). False when the call is over: stop.
+    template <class Ev>
+    boost::asio::awaitable<bool> emit(const Ev& ev, event_info info = {}) {
+        static_assert(detail::is_event_of<Ev, typename E::events>::value,
+                      "sxtp::stream<E>::emit: this event is not declared by the endpoint; add it to using events = sxtp::events<...>");
+        sxtp::event m;
+        m.type = sx::symbol(std::string(Ev::sxtp_event));
+        m.id = std::move(info.id);
+        m.time = info.time;
+        m.body = typed::to_sx(ev);
+        return send(std::move(m));
+    }
+
+    /// The client's next chunk; std::nullopt once the client has finished
+    /// (or the call is over).
+    boost::asio::awaitable<std::optional<request_chunk_type>> read()
+        requires client_streams<E>
+    {
+        auto c = co_await port_.receive();
+        if (!c) co_return std::nullopt;
+        const std::string at = ":chunk " + std::to_string(received_++);
+        if (!c->body) {
+            port_.refuse(detail::invalid_params(at, "missing body"));
+            co_return std::nullopt;
+        }
+        request_chunk_type v{};
+        typed::decode_error e;
+        if (!typed::decode_into(*c->body, v, e)) {
+            port_.refuse(detail::invalid_params(e.path.empty() ? at : at + ' ' + e.path_string(), e.detail));
+            co_return std::nullopt;
+        }
+        co_return std::optional<request_chunk_type>(std::move(v));
+    }
+
+    /// Whether the stream head went out.
+    bool opened() const noexcept { return port_.opened(); }
+
+    /// Internal: the head the stream opens with.
+    sxtp::response head() const {
+        sxtp::response h;
+        h.headers = response_headers;
+        h.set_cookie = set_cookie;
+        return h;
+    }
+
+private:
+    boost::asio::awaitable<bool> send(std::variant<sxtp::chunk, sxtp::event> m) {
+        if (!port_.opened()) {
+            sxtp::response h = head();  // named: g++ 12 mishandles temporaries inside co_await
+            if (!co_await port_.open(std::move(h), E::events::size > 0)) co_return false;
+        }
+        co_return co_await port_.send(std::move(m));
+    }
+
+    stream_port& port_;
+    std::size_t received_ = 0;
+};
+
+/// Checks a streaming handler type against endpoint E.
+template <class E, class F>
+struct stream_handler_check {
+    static_assert(endpoint_check<E>::ok);
+    static_assert(std::is_invocable_v<F&, const typename E::params&, const typename E::body&, stream<E>&>,
+                  "sxtp: the handler does not match its streaming endpoint: it must be callable as "
+                  "handler(const E::params&, const E::body&, sxtp::stream<E>&)");
+    using returned = std::remove_cvref_t<std::invoke_result_t<F&, const typename E::params&, const typename E::body&, stream<E>&>>;
+    static_assert(requires { typename returned::executor_type; },
+                  "sxtp: a streaming handler is a coroutine: it returns boost::asio::awaitable<void>, "
+                  "boost::asio::awaitable<E::result> or boost::asio::awaitable<sxtp::reply<E>>");
+    using value = typename detail::awaited<returned>::type;
+    static_assert(std::is_void_v<value> || std::is_same_v<value, typename E::result> || std::is_same_v<value, reply<E>>,
+                  "sxtp: a streaming handler returns boost::asio::awaitable<void>, boost::asio::awaitable<E::result> "
+                  "or boost::asio::awaitable<sxtp::reply<E>>");
+    static_assert(!std::is_void_v<value> || std::is_same_v<typename E::result, no_result>,
+                  "sxtp: a streaming handler that returns awaitable<void> needs an endpoint without a result; "
+                  "return awaitable<E::result> instead");
+    static constexpr bool ok = true;
+};
+
+} // namespace sxtp
+
+#endif
