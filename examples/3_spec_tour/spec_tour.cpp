@@ -11,7 +11,7 @@
 //   navigate  /geography/capabilities  a page, with its real content hash
 //   query     /events                  events with more than 50 attendees
 //   create    /blog/posts              a typed endpoint: created, :location, content hash
-//   subscribe /events/live             unsupported-verb until streaming lands (fetch works)
+//   subscribe /events/live             a stream: the new-event, then a heartbeat every second until cancelled
 //   fetch     /blog/nonexistent        not-found / resource-not-found "No such post"
 //   inspect   /cart/checkout           answered from the endpoint type
 // The capabilities the examples list are declared on the endpoints.
@@ -57,6 +57,20 @@ struct create_post : sxtp::endpoint<"create", "/blog/posts"> {
     using result = created_post;
     using capabilities = sxtp::capabilities<"mutate", "blog:publish">;
     static constexpr auto success = sxtp::status_code::created;
+};
+
+// subscribe /events/live: the event's body is an SX card, as it is
+struct new_event {
+    static constexpr std::string_view sxtp_event = "new-event";
+    value card;
+    friend value tag_invoke(sxtp::typed::to_sx_tag, const new_event& e) { return e.card; }
+    friend new_event tag_invoke(sxtp::typed::from_sx_tag<new_event>, const value& v) { return {v}; }
+    friend value tag_invoke(sxtp::typed::schema_tag<new_event>) { return value("any"); }
+};
+struct live_events : sxtp::endpoint<"subscribe", "/events/live"> {
+    using events = sxtp::events<new_event>;
+    using capabilities = sxtp::capabilities<"fetch">;
+    static constexpr bool streaming = true;
 };
 
 // inspect /cart/checkout
@@ -118,10 +132,13 @@ void serve(sxtp::server& srv) {
         return c;
     });
 
-    srv.handle_raw("fetch", "/events/live", [](const sxtp::request&, sxtp::call_context&) {
-        sxtp::response r;
-        r.body = sxtp::sx::read(R"((event :type new-event :id "evt-99" :body (div :class "event-card" (h3 "Poetry Slam"))))");
-        return r;
+    srv.handle<live_events>([](const sxtp::no_params&, const sxtp::no_body&, sxtp::stream<live_events>& out) -> boost::asio::awaitable<void> {
+        const new_event poetry{sxtp::sx::read(R"((div :class "event-card" (h3 "Poetry Slam")))")};
+        if (!co_await out.emit(poetry, "evt-99")) co_return;
+        // Nothing more happens here: the server's heartbeats keep the
+        // stream alive until the client cancels it (or goes away).
+        boost::asio::steady_timer idle(co_await boost::asio::this_coro::executor, std::chrono::hours(24));
+        co_await idle.async_wait(boost::asio::use_awaitable);
     });
 
     srv.handle_raw("fetch", "/blog/{slug}", [](const sxtp::request& req, sxtp::call_context&) {
@@ -152,6 +169,7 @@ int main(int argc, char** argv) {
         boost::asio::io_context io;
         sxtp::server_options options;
         options.log = [](std::string_view m) { std::cerr << "spec_tour: " << m << '\n'; };
+        options.heartbeat_interval = std::chrono::seconds(1);
         if (!cert.empty()) options.tls = sxtp::net::make_server_tls_context({{}, {}, cert, key});
         sxtp::server srv(io.get_executor(), options);
         tour::serve(srv);

@@ -91,8 +91,7 @@ void add(sxtp::server& srv, std::shared_ptr<observed> o) {
     srv.handle<live>([o](const no_params&, const no_body&, stream<live>& out) -> asio::awaitable<void> {
         ++o->live_started;
         try {
-            event_info info{.id = "evt-99", .time = 1711612800};
-            co_await out.emit(new_item{99}, std::move(info));
+            co_await out.emit(new_item{99}, "evt-99", 1711612800);
             asio::steady_timer forever(co_await asio::this_coro::executor, std::chrono::hours(1));
             co_await forever.async_wait(asio::use_awaitable);
         } catch (const boost::system::system_error&) {

@@ -12,6 +12,11 @@
 //           if (!co_await out.write(i)) co_return;  // the call is over: stop
 //   });
 //
+// With g++ 12, name a value before writing it — `const row r{…}; co_await
+// out.write(r);` — rather than `co_await out.write(row{…})`: g++ 12
+// destroys an object with a destructor made inside a co_await expression
+// twice (docs/design.md).
+//
 // * write() / emit() wait while the stream has no credit (the client has not
 //   read what it was sent) or the connection's output is over its bound:
 //   a producer never buffers without bound and nothing is dropped. They
@@ -106,13 +111,6 @@ struct call_context {
     std::uint64_t call_id_ = 0;
 };
 
-/// What an event carries besides its body.
-struct event_info {
-    std::optional<std::string> id;
-    /// Seconds since the Unix epoch.
-    std::optional<std::int64_t> time;
-};
-
 /// The typed stream of one call of endpoint E (see the top of this file).
 template <class E>
 class stream : public call_context {
@@ -141,15 +139,19 @@ public:
         return send(std::move(m));
     }
 
-    /// Emits event `ev` (one of E::events). False when the call is over: stop.
+    /// Emits event `ev` (one of E::events) with `:id id` (left out when
+    /// empty) and `:time time` (seconds since the Unix epoch). False when the
+    /// call is over: stop. (The id is a string_view so that a literal makes
+    /// no temporary with a destructor inside the caller's co_await: see
+    /// docs/design.md on g++ 12.)
     template <class Ev>
-    boost::asio::awaitable<bool> emit(const Ev& ev, event_info info = {}) {
+    boost::asio::awaitable<bool> emit(const Ev& ev, std::string_view id = {}, std::optional<std::int64_t> time = std::nullopt) {
         static_assert(detail::is_event_of<Ev, typename E::events>::value,
                       "sxtp::stream<E>::emit: this event is not declared by the endpoint; add it to using events = sxtp::events<...>");
         sxtp::event m;
         m.type = sx::symbol(std::string(Ev::sxtp_event));
-        m.id = std::move(info.id);
-        m.time = info.time;
+        if (!id.empty()) m.id = std::string(id);
+        m.time = time;
         m.body = typed::to_sx(ev);
         return send(std::move(m));
     }
