@@ -1,7 +1,7 @@
 // Server streaming over loopback TCP: events/s on one stream, sxtp subscribe
 // against gRPC 1.51 server streaming of the same payload, in the same run.
 //
-//   bench_stream [events-per-run]
+//   bench_stream [events-per-run [sxtp|grpc]]   (naming one side runs only it: for profiling)
 //
 // Each side: one server thread, one client thread, one stream; the client
 // reads every event and checks the sequence. The event carries the same
@@ -130,10 +130,15 @@ double grpc_run(std::int64_t n) {
 
 int main(int argc, char** argv) {
     const std::int64_t n = argc > 1 ? std::atoll(argv[1]) : 300000;
+    const std::string only = argc > 2 ? argv[2] : "";
     double best_sxtp = 0, best_grpc = 0;
     for (int run = 0; run < 3; ++run) {
-        best_sxtp = std::max(best_sxtp, sxtp_run(n));
-        best_grpc = std::max(best_grpc, grpc_run(n));
+        if (only != "grpc") best_sxtp = std::max(best_sxtp, sxtp_run(n));
+        if (only != "sxtp") best_grpc = std::max(best_grpc, grpc_run(n));
+    }
+    if (!only.empty()) {
+        std::printf("%s: %.0f events/s\n", only.c_str(), only == "sxtp" ? best_sxtp : best_grpc);
+        return 0;
     }
     std::printf("streaming: one server-stream, %lld events each (best of 3)\n", static_cast<long long>(n));
     std::printf("  %-28s %12s\n", "", "events/s");

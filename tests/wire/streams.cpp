@@ -367,3 +367,15 @@ TEST_CASE("The client refuses stream messages out of place", "[stream]") {
     }
     CHECK(failed);
 }
+
+TEST_CASE("Credit granted before the stream opens adds to its window", "[stream]") {
+    pair p;
+    const auto call = p.client.send(req("fetch", "/big"));
+    const auto id = only_request(p.to_server());
+    p.client.grant(call, 192);  // a client that reads with a window of 256
+    const auto evs = p.to_server();
+    REQUIRE(evs.size() == 1);
+    CHECK(std::holds_alternative<wire::credit_received>(evs[0]));
+    REQUIRE(p.server.open_stream(id, response{}));
+    CHECK(p.server.stream_credit(id) == 256);
+}

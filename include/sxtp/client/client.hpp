@@ -77,6 +77,11 @@ struct client_options {
     /// Reconnect backoff: first delay and cap (doubling, with ±20 % jitter).
     std::chrono::milliseconds reconnect_backoff{100};
     std::chrono::milliseconds reconnect_backoff_max{10000};
+    /// How many messages a server stream may run ahead of the reader
+    /// (SPEC §3's window is 64; more is granted when the stream opens).
+    /// Larger windows move more per round trip and cost up to this many
+    /// messages of memory per stream.
+    std::int64_t stream_window = 256;
     /// Connections to the address; calls are spread round robin.
     std::size_t pool_size = 1;
     wire::frame_limits limits;
@@ -622,7 +627,7 @@ public:
         raw_stream() = default;
         raw_stream(raw_stream&& o) noexcept
             : ch_(std::move(o.ch_)), p_(std::move(o.p_)), id_(o.id_), gen_(o.gen_), deadline_(o.deadline_), consumed_(o.consumed_),
-              finished_(o.finished_), outcome_(std::move(o.outcome_)) {}
+              window_(o.window_), finished_(o.finished_), outcome_(std::move(o.outcome_)) {}
         raw_stream& operator=(raw_stream&& o) noexcept {
             if (this != &o) {
                 cancel();
@@ -632,6 +637,7 @@ public:
                 gen_ = o.gen_;
                 deadline_ = o.deadline_;
                 consumed_ = o.consumed_;
+                window_ = o.window_;
                 finished_ = o.finished_;
                 outcome_ = std::move(o.outcome_);
             }
@@ -647,7 +653,7 @@ public:
                 if (!p_->items.empty()) {
                     auto item = std::move(p_->items.front());
                     p_->items.pop_front();
-                    if (++consumed_ >= wire::stream_window / 2 && live()) {  // give back what was taken
+                    if (++consumed_ >= window_ / 2 && live()) {  // give back what was taken
                         ch_->conn->grant(id_, std::exchange(consumed_, 0));
                         ch_->wake.cancel();
                     }
@@ -771,6 +777,7 @@ public:
         std::uint64_t gen_ = 0;
         std::optional<clock::time_point> deadline_;
         std::int64_t consumed_ = 0;
+        std::int64_t window_ = wire::stream_window;
         bool finished_ = false;
         std::optional<response> outcome_;
     };
@@ -798,7 +805,8 @@ struct received_event_for<events<Es...>> {
         const std::string_view name = e.type.name();
         auto try_one = [&]<class Ev>(std::type_identity<Ev>) {
             if (name != Ev::sxtp_event) return false;
-            auto v = typed::try_from_sx<Ev>(e.body ? *e.body : sx::value());
+            static const sx::value nil;
+            auto v = typed::try_from_sx<Ev>(e.body ? *e.body : nil);
             if (!v) problem = ":event " + std::string(name) + (v.error().path.empty() ? "" : " " + v.error().path_string()) + ": " + v.error().message();
             else out = type{std::variant<Es...>(std::in_place_type<Ev>, std::move(*v)), e.id, e.time};
             return true;
@@ -859,7 +867,8 @@ public:
             std::string problem;
             if (auto* c = std::get_if<sxtp::chunk>(&*m)) {
                 if constexpr (!std::is_same_v<typename E::chunk, no_chunk>) {
-                    auto v = typed::try_from_sx<typename E::chunk>(c->body ? *c->body : sx::value());
+                    static const sx::value nil;
+                    auto v = typed::try_from_sx<typename E::chunk>(c->body ? *c->body : nil);
                     if (v) co_return std::optional<item_type>(std::in_place, std::move(*v));
                     problem = ":chunk " + std::to_string(c->seq.value_or(-1)) + (v.error().path.empty() ? "" : " " + v.error().path_string()) +
                               ": " + v.error().message();
@@ -973,6 +982,11 @@ inline boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request
     auto ch = channels_[next_channel_++ % channels_.size()];
     auto [id, p] = co_await ch->start_stream(std::move(req));
     raw_stream s(ch, p, id, deadline);
+    s.window_ = std::max(options_.stream_window, wire::stream_window);
+    if (s.window_ > wire::stream_window && s.live()) {  // a larger window than the protocol's: grant the rest now
+        ch->conn->grant(id, s.window_ - wire::stream_window);
+        ch->wake.cancel();
+    }
     while (wait_for_head && !p->head && !p->done) {
         const bool go_on = co_await s.wait();
         if (!go_on) break;

@@ -173,7 +173,7 @@ public:
         if (it == slots_.end() || it->second.answered || it->second.streaming) return false;
         slot& s = it->second;
         s.streaming = true;
-        s.credit = s.tag ? stream_window : std::numeric_limits<std::int64_t>::max();
+        s.credit = s.tag ? s.credit + stream_window : std::numeric_limits<std::int64_t>::max();  // credit granted early counts
         head.tag = s.tag;
         head.stream = true;
         put(id, frame_of(head));
