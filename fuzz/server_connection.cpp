@@ -1,8 +1,10 @@
 // libFuzzer target: the server side of a connection, fed arbitrary bytes.
 //
 // Every request handed to a handler is answered (in reverse order, to shake
-// the ordering); afterwards nothing may be left unanswered, and what the
-// connection wrote must be well-formed frames of valid responses.
+// the ordering), some of them as streams of a few chunks and events; client
+// chunks are granted credit back now and then. Afterwards nothing may be
+// left unanswered, and what the connection wrote must be well-formed frames
+// of valid server messages (response, chunk, event, credit).
 #include <sxtp/sx.hpp>
 #include <sxtp/wire.hpp>
 
@@ -32,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
             }
             if (auto* r = std::get_if<wire::incoming_request>(&ev)) ids.push_back(r->id);
+            if (auto* ch = std::get_if<wire::chunk_received>(&ev); ch && ch->id % 2 == 1) c.grant(ch->id, 1);
         }
         if (bytes.empty() || room.empty()) stop = true;
     }
@@ -40,6 +43,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < ids.size(); ++i)
         if ((i + size) % 3 == 0) c.expire(ids[i]);
     for (auto id : ids) {
+        if ((id + size) % 2 == 0 && c.open_stream(id, sxtp::response{})) {
+            for (int k = 0; k < 3 && c.stream_credit(id) > 0; ++k) {
+                if (k == 1) {
+                    sxtp::event e;
+                    e.type = sxtp::sx::symbol(std::string("tick"));
+                    c.stream(id, std::move(e));
+                } else {
+                    sxtp::chunk ch;
+                    ch.body = sxtp::sx::value(k);
+                    c.stream(id, std::move(ch));
+                }
+            }
+        }
         sxtp::response r;
         r.body = sxtp::sx::value(static_cast<std::int64_t>(id));
         if (!c.respond(id, std::move(r))) std::abort();
@@ -51,7 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (auto f = out.next(); f.state != wire::frame::need_more; f = out.next()) {
         if (f.state == wire::frame::failed) std::abort();
         auto m = wire::decode_payload(f.payload, reader);
-        if (!m || !std::holds_alternative<sxtp::response>(*m)) std::abort();
+        if (!m || std::holds_alternative<sxtp::request>(*m) || std::holds_alternative<sxtp::cancel>(*m) ||
+            std::holds_alternative<sxtp::condition>(*m))
+            std::abort();
     }
     return 0;
 }
