@@ -66,6 +66,16 @@ BOOST_DESCRIBE_STRUCT(no_result, (), ())
 struct no_chunk {};
 BOOST_DESCRIBE_STRUCT(no_chunk, (), ())
 
+namespace detail {
+template <std::size_t N>
+constexpr bool all_distinct(const std::array<std::string_view, N>& names) {
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = i + 1; j < N; ++j)
+            if (names[i] == names[j]) return false;
+    return true;
+}
+} // namespace detail
+
 /// A type that can be an event: marshallable, with `sxtp_event` naming it.
 template <class T>
 concept event_type = requires {
@@ -79,13 +89,7 @@ struct events {
                   "sxtp::events<...>: every event type must be marshallable and name itself: "
                   "static constexpr std::string_view sxtp_event = \"its-name\";");
     static constexpr std::array<std::string_view, sizeof...(Events)> names = {std::string_view(Events::sxtp_event)...};
-    static constexpr bool distinct() {
-        for (std::size_t i = 0; i < names.size(); ++i)
-            for (std::size_t j = i + 1; j < names.size(); ++j)
-                if (names[i] == names[j]) return false;
-        return true;
-    }
-    static_assert(distinct(), "sxtp::events<...>: two events have the same sxtp_event name; rename one");
+    static_assert(detail::all_distinct(names), "sxtp::events<...>: two events have the same sxtp_event name; rename one");
     static_assert(((sx::is_valid_symbol_name(std::string_view(Events::sxtp_event)) && std::string_view(Events::sxtp_event) != "heartbeat") && ...),
                   "sxtp::events<...>: an event name must be a valid symbol other than heartbeat (the protocol's own)");
     static constexpr std::size_t size = sizeof...(Events);
@@ -163,13 +167,7 @@ struct raises {
                   "sxtp::raises<...>: every raised type must be a condition type: give it "
                   "static constexpr std::string_view sxtp_condition = \"its-name\"; and reflect its fields");
     static constexpr std::array<std::string_view, sizeof...(Conditions)> names = {std::string_view(Conditions::sxtp_condition)...};
-    static constexpr bool distinct() {
-        for (std::size_t i = 0; i < names.size(); ++i)
-            for (std::size_t j = i + 1; j < names.size(); ++j)
-                if (names[i] == names[j]) return false;
-        return true;
-    }
-    static_assert(distinct(), "sxtp::raises<...>: two raised conditions have the same sxtp_condition name; rename one");
+    static_assert(detail::all_distinct(names), "sxtp::raises<...>: two raised conditions have the same sxtp_condition name; rename one");
 };
 
 /// Base of every endpoint: fixes the verb and the path pattern.

@@ -130,19 +130,22 @@ struct malformed_result {
 };
 BOOST_DESCRIBE_STRUCT(malformed_result, (), (field, problem))
 
+/// The status condition type `Cs` named `type` declares, or `fallback`
+/// when none of Cs has that name.
+template <class... Cs>
+status_code status_among(std::string_view type, status_code fallback) {
+    status_code out = fallback;
+    (void)type;  // unused when Cs is empty
+    (void)((type == Cs::sxtp_condition ? (out = status_of<Cs>(), true) : false) || ...);
+    return out;
+}
+
 /// The status SPEC §4 gives a framework condition `type` (a stream's done
 /// chunk carries only the condition), or `fallback` for any other type.
 inline status_code framework_status(std::string_view type, status_code fallback = status_code::error) {
-    status_code out = fallback;
-    auto check = [&]<class... C>(std::type_identity<C>...) {
-        (void)((type == C::sxtp_condition ? (out = status_of<C>(), true) : false) || ...);
-    };
-    check(std::type_identity<resource_not_found>{}, std::type_identity<unsupported_verb>{}, std::type_identity<invalid_params>{},
-          std::type_identity<malformed_message>{}, std::type_identity<malformed_frame>{}, std::type_identity<frame_too_large>{},
-          std::type_identity<unauthenticated>{}, std::type_identity<insufficient_capabilities>{}, std::type_identity<deadline_exceeded>{},
-          std::type_identity<cancelled>{}, std::type_identity<overloaded>{}, std::type_identity<shutting_down>{},
-          std::type_identity<internal_error>{}, std::type_identity<connection_failed>{}, std::type_identity<malformed_result>{});
-    return out;
+    return status_among<resource_not_found, unsupported_verb, invalid_params, malformed_message, malformed_frame, frame_too_large,
+                        unauthenticated, insufficient_capabilities, deadline_exceeded, cancelled, overloaded, shutting_down,
+                        internal_error, connection_failed, malformed_result>(type, fallback);
 }
 
 } // namespace sxtp::conditions
