@@ -1,10 +1,20 @@
-// Timing for the benchmark programs.
+// Timing and reporting for the benchmark programs.
+//
+// Every program prints its tables on stdout. When SXTP_BENCH_DATA names a
+// directory (bench/run.sh sets it), a program also writes there the data of
+// its plots (data_file) and appends one line per target it checks to
+// targets.tsv (target), which bench/run.sh gathers into docs/bench/results.md.
 #ifndef SXTP_BENCH_MEASURE_HPP
 #define SXTP_BENCH_MEASURE_HPP
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace bench_support {
 
@@ -25,6 +35,35 @@ double measure(double seconds, Op op) {
         best = std::min(best, elapsed / static_cast<double>(n));
     }
     return best;
+}
+
+/// The p-quantile (0..1) of `v` (sorted in place); 0 when empty.
+inline double percentile(std::vector<double>& v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+struct file_closer {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+using file = std::unique_ptr<std::FILE, file_closer>;
+
+/// $SXTP_BENCH_DATA/<name>, opened for writing; null when the variable is unset.
+inline file data_file(const char* name, const char* mode = "w") {
+    const char* dir = std::getenv("SXTP_BENCH_DATA");
+    if (!dir || !*dir) return nullptr;
+    return file(std::fopen((std::string(dir) + '/' + name).c_str(), mode));
+}
+
+/// Prints and records one target: `what` (e.g. "ping-pong req/s vs gRPC"),
+/// the measured value, the goal, and whether the goal is a floor (at_least)
+/// or a ceiling.
+inline void target(const char* what, double measured, double goal, bool at_least, const char* unit = "x") {
+    const bool met = at_least ? measured >= goal : measured <= goal;
+    std::printf("  target: %-46s %8.2f%s  (%s %.2f%s)  %s\n", what, measured, unit, at_least ? ">=" : "<=", goal, unit, met ? "met" : "NOT MET");
+    if (auto f = data_file("targets.tsv", "a"))
+        std::fprintf(f.get(), "%s\t%.2f%s\t%s %.2f%s\t%s\n", what, measured, unit, at_least ? "≥" : "≤", goal, unit, met ? "yes" : "**no**");
 }
 
 } // namespace bench_support

@@ -34,9 +34,18 @@
 // the first byte of a frame to its last], idle timeout [120 s: no request in
 // flight and no byte received], TLS handshake timeout [10 s].
 //
-// Threading: one thread runs a server's executor (run its io_context on one
-// thread, or give the server a strand). The server must outlive the
-// io_context's run; shutdown() ends every connection first.
+// Threading: a server runs on one executor, or on several ("workers": one
+// io_context per thread, see server/io_pool.hpp). The first executor
+// accepts and owns the server's own state (listen, shutdown, connections(),
+// pending_output() are called there); each accepted connection is given to
+// the next worker in turn and lives on it entirely, so a connection's
+// requests, streams and timers never need a lock. Handlers run on their
+// connection's worker: with several workers one handler may be running on
+// all of them at once (as with gRPC's thread pool), so what handlers share
+// must be thread-safe, and so must server_options::log. Register handlers
+// before listening. Each executor must run on one thread at a time (an
+// io_context run by one thread, or a strand). The server must outlive the
+// executors' run; shutdown() ends every connection first.
 #ifndef SXTP_SERVER_SERVER_HPP
 #define SXTP_SERVER_SERVER_HPP
 
@@ -54,6 +63,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -68,6 +78,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -107,7 +118,13 @@ public:
     using executor_type = boost::asio::any_io_executor;
     using clock = std::chrono::steady_clock;
 
-    explicit server(executor_type ex, server_options options = {}) : ex_(std::move(ex)), options_(std::move(options)) {}
+    /// A server on one executor.
+    explicit server(executor_type ex, server_options options = {}) : server(std::vector<executor_type>{std::move(ex)}, std::move(options)) {}
+    /// A server on several executors (see Threading above); the first
+    /// accepts. Throws std::invalid_argument when `workers` is empty.
+    explicit server(std::vector<executor_type> workers, server_options options = {})
+        : ex_(workers.empty() ? throw std::invalid_argument("sxtp: a server needs an executor") : workers.front()),
+          workers_(std::move(workers)), options_(std::move(options)) {}
     server(const server&) = delete;
     server& operator=(const server&) = delete;
     ~server() { stop_accepting(); }
@@ -219,21 +236,23 @@ public:
         stop_accepting();
         shutting_down_ = true;
         on_drained_ = std::move(done);
-        for (auto& [p, c] : connections_) c->begin_shutdown();
+        for (auto& [p, c] : connections_) boost::asio::dispatch(c->executor(), [c = c] { c->begin_shutdown(); });
         drain_timer_ = std::make_unique<boost::asio::steady_timer>(ex_, drain);
         drain_timer_->async_wait([this](boost::system::error_code ec) {
             if (ec) return;
-            for (auto& [p, c] : connections_) c->abandon();
+            for (auto& [p, c] : connections_) boost::asio::dispatch(c->executor(), [c = c] { c->abandon(); });
         });
         check_drained();
     }
 
     /// Open connections.
     std::size_t connections() const noexcept { return connections_.size(); }
-    /// Bytes of answers waiting for their peers, over all connections.
+    /// Bytes of answers waiting for their peers, over all connections (as
+    /// each connection last published it: exact on one thread, a moment
+    /// behind for connections on other workers).
     std::size_t pending_output() const {
         std::size_t n = 0;
-        for (const auto& [p, c] : connections_) n += c->pending_output();
+        for (const auto& [p, c] : connections_) n += c->output_bytes.load(std::memory_order_relaxed);
         return n;
     }
 
@@ -393,11 +412,15 @@ private:
     };
 
     // What the server needs of a connection, whatever its stream.
+    // Its own calls run on its executor; the server reads output_bytes from its own.
     struct connection_base {
+        explicit connection_base(executor_type e) : ex(std::move(e)) {}
         virtual ~connection_base() = default;
         virtual void begin_shutdown() = 0;
         virtual void abandon() = 0;
-        virtual std::size_t pending_output() const = 0;
+        const executor_type& executor() const noexcept { return ex; }
+        executor_type ex;
+        std::atomic<std::size_t> output_bytes{0};  // answers queued, published by the connection
     };
 
     // One call's cancellation and deadline.
@@ -427,8 +450,8 @@ private:
 
     template <class Stream>
     struct connection : connection_base, stream_port_source, std::enable_shared_from_this<connection<Stream>> {
-        connection(server& s, Stream st, std::string p)
-            : srv(s), stream(std::move(st)), state(s.options_.limits), peer(std::move(p)), wake(s.ex_), watchdog(s.ex_), drained(s.ex_),
+        connection(server& s, executor_type e, Stream st, std::string p)
+            : connection_base(e), srv(s), stream(std::move(st)), state(s.options_.limits), peer(std::move(p)), wake(e), watchdog(e), drained(e),
               last_activity(clock::now()) {}
 
         server& srv;
@@ -470,7 +493,7 @@ private:
                 last_sent = clock::now();
                 conn.wake.cancel();
                 if (heartbeats && conn.srv.options_.heartbeat_interval.count() > 0)
-                    boost::asio::co_spawn(conn.srv.ex_, conn.heartbeats(conn.shared_from_this(), id, call), boost::asio::detached);
+                    boost::asio::co_spawn(conn.ex, conn.heartbeats(conn.shared_from_this(), id, call), boost::asio::detached);
                 co_return true;
             }
             boost::asio::awaitable<bool> send(std::variant<sxtp::chunk, sxtp::event> m) override {
@@ -575,7 +598,7 @@ private:
             state.begin_shutdown();
             wake.cancel();
         }
-        std::size_t pending_output() const override { return state.output().size(); }
+        void publish_output() { output_bytes.store(state.output().size(), std::memory_order_relaxed); }
         void abandon() override {
             condition c = make_condition(conditions::shutting_down{}, "the server shut down before this request finished");
             c.retry = false;  // it may have had effects
@@ -602,7 +625,7 @@ private:
 
         boost::asio::awaitable<void> run() {
             auto self = this->shared_from_this();
-            boost::asio::co_spawn(srv.ex_, guard(), boost::asio::detached);
+            boost::asio::co_spawn(ex, guard(), boost::asio::detached);
             if constexpr (is_tls) {
                 boost::system::error_code ec;
                 co_await stream.async_handshake(boost::asio::ssl::stream_base::server, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -615,7 +638,7 @@ private:
                 last_activity = clock::now();
                 watchdog.cancel();  // re-arm for the idle timeout
             }
-            boost::asio::co_spawn(srv.ex_, write_loop(), boost::asio::detached);
+            boost::asio::co_spawn(ex, write_loop(), boost::asio::detached);
             co_await read_loop();
         }
 
@@ -689,7 +712,7 @@ private:
                 if (state.output().size() + state.in_flight() > 0) {
                     // Let the handlers just started run before reading more, so
                     // that the output check above sees their answers.
-                    co_await boost::asio::post(srv.ex_, boost::asio::use_awaitable);
+                    co_await boost::asio::post(ex, boost::asio::use_awaitable);
                 }
                 if (state.buffered() == 0) {
                     frame_started.reset();
@@ -709,7 +732,7 @@ private:
             std::optional<clock::time_point> deadline;
             if (req.headers && req.headers->timeout_ms)
                 deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
-            auto call = std::make_shared<call_state>(srv.ex_);
+            auto call = std::make_shared<call_state>(ex);
             calls.emplace(id, call);
             if (deadline) {
                 call->deadline.expires_at(*deadline);
@@ -738,7 +761,7 @@ private:
                 self->last_activity = clock::now();
                 self->wake.cancel();
             };
-            boost::asio::co_spawn(srv.ex_, body(self, std::move(req), deadline, id, call),
+            boost::asio::co_spawn(ex, body(self, std::move(req), deadline, id, call),
                                   boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(done)));
         }
 
@@ -752,6 +775,7 @@ private:
             auto self = this->shared_from_this();
             while (!closed) {
                 while (!state.output().empty() && !closed) {
+                    publish_output();
                     const auto out = state.output();
                     boost::system::error_code ec;
                     const std::size_t n = co_await boost::asio::async_write(stream, boost::asio::buffer(out.data(), out.size()),
@@ -761,6 +785,7 @@ private:
                         break;
                     }
                     state.consume(n);
+                    publish_output();
                     drained.cancel();
                     wake_streams();
                 }
@@ -798,7 +823,8 @@ private:
     boost::asio::awaitable<void> accept_loop(std::shared_ptr<listener> l) {
         for (;;) {
             boost::system::error_code ec;
-            plain_socket socket = co_await l->acceptor.async_accept(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            const executor_type& worker = workers_[next_worker_++ % workers_.size()];
+            plain_socket socket = co_await l->acceptor.async_accept(worker, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             if (ec) {
                 if (!l->acceptor.is_open()) co_return;  // closed
                 if (options_.log) options_.log("accept failed: " + ec.message());
@@ -815,21 +841,24 @@ private:
             std::string peer = peer_name(socket);
             std::shared_ptr<connection_base> c;
             if (l->where.transport == net::transport::tls) {
-                auto tc = std::make_shared<connection<tls_stream>>(*this, tls_stream(std::move(socket), *options_.tls), std::move(peer));
-                boost::asio::co_spawn(ex_, tc->run(), boost::asio::detached);
+                auto tc = std::make_shared<connection<tls_stream>>(*this, worker, tls_stream(std::move(socket), *options_.tls), std::move(peer));
+                boost::asio::co_spawn(worker, tc->run(), boost::asio::detached);
                 c = std::move(tc);
             } else {
-                auto pc = std::make_shared<connection<plain_socket>>(*this, std::move(socket), std::move(peer));
-                boost::asio::co_spawn(ex_, pc->run(), boost::asio::detached);
+                auto pc = std::make_shared<connection<plain_socket>>(*this, worker, std::move(socket), std::move(peer));
+                boost::asio::co_spawn(worker, pc->run(), boost::asio::detached);
                 c = std::move(pc);
             }
             connections_.emplace(c.get(), c);
         }
     }
 
+    // From the connection's executor: the server's own state lives on ex_.
     void forget(connection_base* c) {
-        connections_.erase(c);
-        check_drained();
+        boost::asio::dispatch(ex_, [this, c] {
+            connections_.erase(c);
+            check_drained();
+        });
     }
     void check_drained() {
         if (!shutting_down_ || !connections_.empty()) return;
@@ -841,6 +870,8 @@ private:
                                                                    call_context&)>;
 
     executor_type ex_;
+    std::vector<executor_type> workers_;
+    std::size_t next_worker_ = 0;
     server_options options_;
     route_table routes_;
     std::vector<invoker> invokers_;
