@@ -15,6 +15,8 @@ build/bench/bench/bench_typed_codec "${1:-0.5}"
 echo
 build/bench/bench/bench_rpc "${1:-1}"
 echo
+build/bench/bench/bench_idle
+echo
 build/bench/bench/bench_stream
 echo
 bash bench/compile_time/measure.sh

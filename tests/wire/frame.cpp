@@ -3,6 +3,8 @@
 #include <sxtp/wire.hpp>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cstring>
 
 #include <string>
 #include <vector>
@@ -90,6 +92,47 @@ TEST_CASE("frame: the buffer is bounded while frames are not collected") {
     while (in.next().state == wire::frame::complete) ++n;
     CHECK(n > 0);
     CHECK_FALSE(in.prepare().empty());  // room again once drained
+}
+
+TEST_CASE("frame: the room offered adapts to the reads and an idle reader gives its buffer back") {
+    wire::frame_reader in({.max_frame = 1 << 20, .read_chunk = 64 << 10, .min_read_chunk = 1024});
+    CHECK(in.prepare().size() == 1024);  // a new reader starts small
+    // Reads that fill the room grow it fourfold, up to read_chunk.
+    std::vector<std::size_t> offered;
+    std::string big;
+    wire::write_frame(big, std::string(200000, 'x'));
+    std::size_t fed = 0;
+    while (fed < big.size()) {
+        auto room = in.prepare();
+        REQUIRE_FALSE(room.empty());
+        offered.push_back(room.size());
+        const std::size_t n = std::min(room.size(), big.size() - fed);
+        std::memcpy(room.data(), big.data() + fed, n);
+        in.commit(n);
+        fed += n;
+    }
+    REQUIRE(offered.size() >= 4);
+    CHECK(offered[0] == 1024);
+    CHECK(offered[1] == 4096);
+    CHECK(offered[2] == 16384);
+    CHECK(offered[3] == 65536);
+    CHECK(*std::max_element(offered.begin(), offered.end()) == 65536);
+    auto f = in.next();
+    REQUIRE(f.state == wire::frame::complete);
+    CHECK(f.payload.size() == 200000);
+    CHECK(in.next().state == wire::frame::need_more);
+    CHECK(in.capacity() >= 200000);
+    // Small reads halve the room; with nothing held the big buffer goes back.
+    for (int i = 0; i < 12; ++i) {
+        auto room = in.prepare();
+        std::memcpy(room.data(), "3\nabc", 5);
+        in.commit(5);
+        auto g = in.next();
+        REQUIRE(g.state == wire::frame::complete);
+        CHECK(g.payload == "abc");
+    }
+    CHECK(in.prepare().size() == 1024);
+    CHECK(in.capacity() <= 2048);
 }
 
 TEST_CASE("payload: messages, and malformed-message for everything else") {

@@ -168,7 +168,7 @@ public:
             fail(f.error);
             return next_event();
         }
-        auto m = decode_payload(f.payload, reader_);
+        auto m = decode_payload(f.payload);
         if (!m) {
             fail(error::malformed_message);
             return next_event();
@@ -267,7 +267,6 @@ private:
     }
 
     frame_reader frames_;
-    sx::reader reader_;
     std::map<std::int64_t, call> by_tag_;
     std::map<call_id, std::int64_t> tag_of_;
     std::deque<call> untagged_;

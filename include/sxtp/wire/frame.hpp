@@ -13,6 +13,13 @@
 // grows only as bytes arrive, and holds at most one frame (its header and
 // payload) plus one read chunk; past that `prepare` offers no room until
 // `next` has handed out what is there.
+//
+// The room offered adapts to the traffic (as Netty's adaptive receive
+// buffer does): it starts at `min_read_chunk`, grows fourfold each time a
+// read fills it (up to `read_chunk`), halves each time a read uses under a
+// quarter of it, and once it is back at the smallest room a buffer over
+// twice that is given back when nothing is held. An idle connection thus
+// holds about `min_read_chunk` bytes, a busy one reads in large pieces.
 #ifndef SXTP_WIRE_FRAME_HPP
 #define SXTP_WIRE_FRAME_HPP
 
@@ -35,6 +42,8 @@ struct frame_limits {
     std::size_t max_frame = std::size_t{16} << 20;
     /// Largest room `prepare` offers at once.
     std::size_t read_chunk = std::size_t{64} << 10;
+    /// Smallest room (where a reader starts, and what an idle one holds).
+    std::size_t min_read_chunk = 1024;
 };
 
 /// One step of a frame_reader.
@@ -49,7 +58,7 @@ struct frame {
 /// Splits a byte stream into frames. Not thread-safe; one per connection.
 class frame_reader {
 public:
-    explicit frame_reader(frame_limits limits = {}) : limits_(limits) {}
+    explicit frame_reader(frame_limits limits = {}) : limits_(limits), chunk_(first_chunk()) {}
 
     /// Writable room for the next read (up to `read_chunk` bytes). Empty when
     /// the reader has failed, or when it already holds as much as its bound
@@ -57,12 +66,21 @@ public:
     std::span<char> prepare() {
         compact();
         if (failed_ || end_ >= bound()) return {};
-        const std::size_t want = std::min(limits_.read_chunk, bound() - end_);
+        if (end_ == 0 && chunk_ == first_chunk() && capacity_ > 2 * chunk_) {  // nothing held, small reads: give the buffer back
+            buffer_.reset();
+            capacity_ = 0;
+        }
+        const std::size_t want = std::min(chunk_, bound() - end_);
         if (capacity_ - end_ < want) grow(end_ + want);
+        offered_ = want;
         return {buffer_.get() + end_, want};
     }
     /// Makes `n` bytes written into the last prepare() part of the stream.
-    void commit(std::size_t n) noexcept { end_ += n; }
+    void commit(std::size_t n) noexcept {
+        end_ += n;
+        if (n >= offered_) chunk_ = std::min(chunk_ * 4, std::max(limits_.read_chunk, std::size_t{1}));
+        else if (n < chunk_ / 4) chunk_ = std::max(chunk_ / 2, first_chunk());
+    }
 
     /// Appends bytes (for callers that already hold them, such as tests).
     void feed(std::string_view bytes) {
@@ -114,6 +132,7 @@ private:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
     static constexpr std::size_t max_header = 11;  // 10 digits and '\n'
 
+    std::size_t first_chunk() const noexcept { return std::max<std::size_t>(1, std::min(limits_.min_read_chunk, limits_.read_chunk)); }
     // Most bytes held at once: one whole frame and one read chunk.
     std::size_t bound() const noexcept { return limits_.max_frame + max_header + limits_.read_chunk; }
     void consume_previous() noexcept {
@@ -146,6 +165,8 @@ private:
     std::size_t end_ = 0;       // one past the last byte received
     std::size_t consumed_ = 0;  // bytes of the frame last returned, dropped on the next call
     std::size_t payload_length_ = npos;
+    std::size_t chunk_;        // the room prepare offers now
+    std::size_t offered_ = 0;  // the room it offered last
     boost::system::error_code failed_;
 };
 

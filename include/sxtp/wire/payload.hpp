@@ -35,6 +35,14 @@ inline boost::system::result<message, condition> decode_payload(std::string_view
     return {boost::system::in_place_value, std::move(*m)};
 }
 
+/// decode_payload with this thread's reader: connections share one per
+/// thread (a reader is scratch space between payloads), so an idle
+/// connection holds none.
+inline boost::system::result<message, condition> decode_payload(std::string_view payload) {
+    thread_local sx::reader reader;
+    return decode_payload(payload, reader);
+}
+
 /// Appends the frame of `m`'s canonical form to `out`. Throws
 /// boost::system::system_error for a message that has no canonical form (a
 /// NaN or a string that is not UTF-8 in a body).

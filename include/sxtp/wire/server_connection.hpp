@@ -322,7 +322,7 @@ private:
     }
 
     std::optional<connection_event> on_payload(std::string_view payload) {
-        auto m = decode_payload(payload, reader_);
+        auto m = decode_payload(payload);
         if (!m) {
             answer_now(std::nullopt, condition_response(status_code::invalid, m.error()));
             return std::nullopt;
@@ -424,7 +424,6 @@ private:
 
     connection_limits limits_;
     frame_reader frames_;
-    sx::reader reader_;
     std::map<request_id, slot> slots_;               // accepted, not yet written
     std::deque<request_id> untagged_;               // untagged ids in arrival order
     std::map<message_tag, request_id> tags_;        // tags in flight
