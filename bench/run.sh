@@ -1,22 +1,114 @@
 #!/usr/bin/env bash
-# Builds and runs the benchmark programs (optimised, g++), printing each table.
-# usage: bench/run.sh [seconds-per-measurement]   (from anywhere)
+# Builds the benchmark programs (g++ -O3), runs them all, and writes
+# docs/bench/results.md with PNG plots (gnuplot) from this run, recording the
+# machine and the date.
+# usage: bench/run.sh [seconds-per-measurement]   (from anywhere; default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libboost-url1.81-dev libssl-dev bc libgrpc++-dev protobuf-compiler-grpc
+bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libboost-url1.81-dev libssl-dev bc python3 gnuplot-nox \
+    libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libsimdjson-dev
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSXTP_BUILD_BENCH=ON -DSXTP_BUILD_TESTS=OFF \
     -DSXTP_BUILD_EXAMPLES=OFF -DSXTP_BUILD_TOOLS=OFF >/dev/null
 cmake --build build/bench >/dev/null
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%F)"
+secs=${1:-1}
+data=build/bench/data
+rm -rf "$data" && mkdir -p "$data"
+export SXTP_BENCH_DATA=$PWD/$data
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
+day=$(date -u +%F)
+echo "== machine: $machine; $day"
+
+run() {  # run NAME COMMAND...: prints and keeps the output
+    echo
+    "${@:2}" | tee "$data/$1.out"
+}
+run codec build/bench/bench/bench_sx_codec "$(echo "$secs / 2" | bc -l)"
+run typed build/bench/bench/bench_typed_codec "$(echo "$secs / 2" | bc -l)"
+run rpc build/bench/bench/bench_rpc "$secs"
+run stream build/bench/bench/bench_stream
+run idle build/bench/bench/bench_idle
+run compile bash bench/compile_time/measure.sh
+
+# -- plots ----------------------------------------------------------------------
+out=docs/bench
+mkdir -p "$out"
+gnuplot <<GP
+set terminal pngcairo size 900,480 font "sans,10"
+set datafile separator "\t"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set grid ytics
+set key below horizontal
+
+set output "$out/rpc.png"
+set title "Unary RPC over loopback, one server thread ($day)"
+set ylabel "requests / s (log scale)"
+set xtics nomirror
+set logscale y
+set yrange [1000:*]
+# rows: shape, peer, req/s, p50, p99 — four peers per shape
+plot "< awk -F'\t' 'NR%4==1' $data/rpc.tsv" using 3:xtic(1) title "sxtp", \
+     "< awk -F'\t' 'NR%4==2' $data/rpc.tsv" using 3 title "gRPC 1.51", \
+     "< awk -F'\t' 'NR%4==3' $data/rpc.tsv" using 3 title "Beast HTTP/1.1 + JSON", \
+     "< awk -F'\t' 'NR%4==0' $data/rpc.tsv" using 3 title "raw Asio echo"
+
+set output "$out/rpc_latency.png"
+unset logscale y
+set yrange [0:*]
+set title "Ping-pong latency, one connection ($day)"
+set ylabel "microseconds"
+plot "< awk -F'\t' 'NR<=4' $data/rpc.tsv" using 4:xtic(2) title "p50", "" using 5 title "p99"
+
+set output "$out/stream.png"
+set title "One server stream: events per second ($day)"
+set ylabel "events / s"
+plot "$data/stream.tsv" using 2:xtic(1) notitle
+
+set output "$out/threads.png"
+set title "sxtp server on 1 and 2 threads (io_pool), 16 connections, 8 in flight each ($day)"
+set ylabel "requests / s"
+plot "< awk -F'\t' '\$2==8' $data/threads.tsv" using 3:xtic(sprintf("%d thread(s)", \$1)) notitle
+
+set output "$out/codec.png"
+set title "SX codec vs Boost.JSON (JSON time / SX time; above 1: SX faster) ($day)"
+set ylabel "ratio"
+set xtics rotate by -10 font ",8"
+plot "< awk -F'\t' 'NR%6==1' $data/codec.tsv" using 3:xtic(1) title "read vs reused parser", \
+     "< awk -F'\t' 'NR%6==2' $data/codec.tsv" using 3 title "read vs parser + monotonic", \
+     "< awk -F'\t' 'NR%6==4' $data/codec.tsv" using 3 title "read vs simdjson (ceiling)", \
+     "< awk -F'\t' 'NR%6==5' $data/codec.tsv" using 3 title "print vs reused serializer"
+GP
+
+# -- the results page -------------------------------------------------------------
+{
+    echo "# Benchmark results"
+    echo
+    echo "Written by \`bash bench/run.sh\` on $day: $machine."
+    echo "Every comparison ran side by side in this one run; ratios are of figures from the same run."
+    echo "[docs/bench.md](../bench.md) explains each program, what is compared, and why a target is missed."
+    echo
+    echo "## Targets"
+    echo
+    echo "| target | measured | goal | met |"
+    echo "|---|---|---|---|"
+    awk -F'\t' '{printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4}' "$data/targets.tsv"
+    echo
+    echo "## Plots"
+    echo
+    echo "![unary RPC](rpc.png)"
+    echo "![ping-pong latency](rpc_latency.png)"
+    echo "![server threads](threads.png)"
+    echo "![streaming](stream.png)"
+    echo "![codec](codec.png)"
+    for part in rpc stream idle codec typed compile; do
+        echo
+        echo "## $part"
+        echo
+        echo '```'
+        cat "$data/$part.out"
+        echo '```'
+    done
+} > "$out/results.md"
 echo
-build/bench/bench/bench_sx_codec "${1:-0.5}"
-echo
-build/bench/bench/bench_typed_codec "${1:-0.5}"
-echo
-build/bench/bench/bench_rpc "${1:-1}"
-echo
-build/bench/bench/bench_idle
-echo
-build/bench/bench/bench_stream
-echo
-bash bench/compile_time/measure.sh
+echo "wrote $out/results.md and $out/*.png"

@@ -10,6 +10,7 @@
 // with its defaults (HTTP/2 flow control), sync API on both ends (the
 // fastest gRPC shape for one stream). Best of three runs each.
 #include "events.grpc.pb.h"
+#include "measure.hpp"
 
 #include <sxtp/client/client.hpp>
 #include <sxtp/server/server.hpp>
@@ -144,5 +145,10 @@ int main(int argc, char** argv) {
     std::printf("  %-28s %12s\n", "", "events/s");
     std::printf("  %-28s %12.0f\n", "sxtp subscribe", best_sxtp);
     std::printf("  %-28s %12.0f\n", "gRPC 1.51 server streaming", best_grpc);
-    std::printf("  sxtp / gRPC: %.2fx (target >= 3x)\n", best_sxtp / best_grpc);
+    std::printf("\n");
+    bench_support::target("streaming events/s, sxtp / gRPC", best_sxtp / best_grpc, 3, true);
+    if (auto f = bench_support::data_file("stream.tsv")) {
+        std::fprintf(f.get(), "\"sxtp subscribe\"\t%.0f\n", best_sxtp);
+        std::fprintf(f.get(), "\"gRPC server streaming\"\t%.0f\n", best_grpc);
+    }
 }

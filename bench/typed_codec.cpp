@@ -152,5 +152,11 @@ int main(int argc, char** argv) {
     row("decode (text -> struct)", sx_decode, json_decode);
     row("  the same through an sx::value", sx_decode_value, json_decode);
     row("decode vs JSON with monotonic resource", sx_decode, json_decode_mono);
-    std::printf("\nratio = JSON time / sxtp time (> 1: sxtp faster)\n");
+    std::printf("\nratio = JSON time / sxtp time (> 1: sxtp faster)\n\n");
+    bench_support::target("typed encode / Boost.JSON + Describe, monotonic", json_encode_mono / sx_encode, 1.5, true);
+    bench_support::target("typed decode / Boost.JSON + Describe, monotonic", json_decode_mono / sx_decode, 1.5, true);
+    if (auto f = bench_support::data_file("typed.tsv")) {
+        std::fprintf(f.get(), "\"encode\"\t%.3f\t%.3f\n", json_encode / sx_encode, json_encode_mono / sx_encode);
+        std::fprintf(f.get(), "\"decode\"\t%.3f\t%.3f\n", json_decode / sx_decode, json_decode_mono / sx_decode);
+    }
 }

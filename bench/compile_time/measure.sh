@@ -38,3 +38,9 @@ printf '\n  sxtp / gRPC total = %.2fx   (target <= 1.5x)\n' "$(echo "$sxtp_tu / 
 largest=$grpc_pb
 for t in "$pb" "$grpc_tu"; do [ "$(echo "$t > $largest" | bc)" -eq 1 ] && largest=$t; done
 printf '  sxtp / gRPC largest single TU = %.2fx\n' "$(echo "$sxtp_tu / $largest" | bc -l)"
+ratio=$(printf '%.2f' "$(echo "$sxtp_tu / $grpc_total" | bc -l)")
+if [ -n "${SXTP_BENCH_DATA:-}" ]; then
+    met=yes; [ "$(echo "$ratio > 1.5" | bc)" -eq 1 ] && met='**no**'
+    printf 'compile time, 30-endpoint TU / gRPC service TUs\t%sx\t≤ 1.50x\t%s\n' "$ratio" "$met" >> "$SXTP_BENCH_DATA/targets.tsv"
+    printf '"gRPC (3 TUs)"\t%s\n"sxtp (1 TU)"\t%s\n' "$grpc_total" "$sxtp_tu" > "$SXTP_BENCH_DATA/compile.tsv"
+fi

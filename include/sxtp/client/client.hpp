@@ -269,7 +269,8 @@ private:
         if constexpr (std::is_same_v<typename E::result, no_result>) {
             return reply<E>(no_result{});
         } else {
-            auto v = typed::try_from_sx<typename E::result>(r.body ? *r.body : sx::value());
+            static const sx::value nil;
+            auto v = typed::try_from_sx<typename E::result>(r.body ? *r.body : nil);  // (a ternary with a temporary would copy the body)
             if (!v)
                 return reply<E>::from_wire(status_code::invalid,
                                            make_condition(conditions::malformed_result{v.error().path_string(), v.error().message()},

@@ -70,7 +70,8 @@ public:
         for (const route& r : routes_)
             if (r.verb == verb && r.pattern == pattern)
                 throw std::invalid_argument("sxtp: route registered twice: " + std::string(verb) + ' ' + std::string(pattern));
-        route r{std::string(verb), std::string(pattern), split(pattern), 0};
+        route r{std::string(verb), std::string(pattern), {}, 0};
+        for (std::string_view seg : split(pattern)) r.segments.emplace_back(seg);
         for (const std::string& seg : r.segments) r.literals += !is_param(seg);
         routes_.push_back(std::move(r));
         return routes_.size() - 1;
@@ -79,7 +80,7 @@ public:
     /// Matches `verb` and `path` (the request's :path, without a query part).
     match find(std::string_view verb, std::string_view path) const {
         match best;
-        const std::vector<std::string> segments = split(path);
+        const std::vector<std::string_view> segments = split(path);
         int best_literals = -1;
         for (std::size_t i = 0; i < routes_.size(); ++i) {
             const route& r = routes_[i];
@@ -106,7 +107,7 @@ public:
     /// The verbs registered for the patterns `path` matches, sorted (for inspect).
     std::vector<std::string> verbs_for(std::string_view path) const {
         std::vector<std::string> out;
-        const std::vector<std::string> segments = split(path);
+        const std::vector<std::string_view> segments = split(path);
         for (const route& r : routes_) {
             std::vector<std::pair<std::string, std::string>> ignored;
             if (matches(r, segments, ignored) && std::find(out.begin(), out.end(), r.verb) == out.end()) out.push_back(r.verb);
@@ -118,7 +119,7 @@ public:
     /// The routes whose patterns `path` matches, in registration order.
     std::vector<std::size_t> routes_for(std::string_view path) const {
         std::vector<std::size_t> out;
-        const std::vector<std::string> segments = split(path);
+        const std::vector<std::string_view> segments = split(path);
         for (std::size_t i = 0; i < routes_.size(); ++i) {
             std::vector<std::pair<std::string, std::string>> ignored;
             if (matches(routes_[i], segments, ignored)) out.push_back(i);
@@ -138,9 +139,9 @@ private:
 
     static bool is_param(std::string_view seg) noexcept { return seg.size() >= 3 && seg.front() == '{' && seg.back() == '}'; }
 
-    // "/a/b/" -> {"a", "b", ""}; "/" -> {""}.
-    static std::vector<std::string> split(std::string_view path) {
-        std::vector<std::string> out;
+    // "/a/b/" -> {"a", "b", ""}; "/" -> {""} (views into `path`).
+    static std::vector<std::string_view> split(std::string_view path) {
+        std::vector<std::string_view> out;
         if (path.empty() || path[0] != '/') return out;
         std::size_t i = 1;
         for (;;) {
@@ -152,7 +153,7 @@ private:
         return out;
     }
 
-    static bool matches(const route& r, const std::vector<std::string>& segments, std::vector<std::pair<std::string, std::string>>& params) {
+    static bool matches(const route& r, const std::vector<std::string_view>& segments, std::vector<std::pair<std::string, std::string>>& params) {
         if (segments.size() != r.segments.size()) return false;
         for (std::size_t k = 0; k < segments.size(); ++k) {
             const std::string& pat = r.segments[k];

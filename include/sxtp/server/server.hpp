@@ -88,6 +88,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace sxtp {
@@ -160,11 +161,15 @@ public:
                                    "any", sx::value::make_keyword_unchecked("result-schema"), "any",
                                    sx::value::make_keyword_unchecked("cache"), sx::value::make_keyword_unchecked("none"));
         });
-        invokers_.push_back([h = std::move(handler)](const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>&,
-                                                     call_context& ctx) mutable -> boost::asio::awaitable<response> {
-            if constexpr (std::is_same_v<returned, response>) co_return h(req, ctx);
-            else co_return co_await h(req, ctx);
-        });
+        auto h = std::make_shared<F>(std::move(handler));
+        invoker inv;
+        if constexpr (std::is_same_v<returned, response>)
+            inv.sync = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> response { return (*h)(req, ctx); };
+        else
+            inv.async = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> boost::asio::awaitable<response> {
+                co_return co_await (*h)(req, ctx);
+            };
+        invokers_.push_back(std::move(inv));
     }
 
     /// Starts accepting on `where` (sxtp://, sxtps://, unix:… — see
@@ -270,22 +275,34 @@ private:
         static_assert(handler_check<E, F, call_context>::ok);
         routes_.add(E::verb, E::path);
         describers_.emplace_back(&describe_endpoint<E>);
-        invokers_.push_back([h = std::move(handler)](const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>& params,
-                                                     call_context& ctx) mutable -> boost::asio::awaitable<response> {
-            if (req.stream.value_or(false)) co_return stream_mismatch(true);
-            auto args = decode_call<E>(req, params);
-            if (!args) co_return condition_response(status_code::invalid, args.error());
-            using returned = std::invoke_result_t<F&, const typename E::params&, const typename E::body&, call_context&>;
-            response r;
-            if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
-                r = to_response<E>(reply<E>(co_await h(args->params, args->body, ctx)));
-            } else {
-                r = to_response<E>(reply<E>(h(args->params, args->body, ctx)));
-            }
+        using returned = std::invoke_result_t<F&, const typename E::params&, const typename E::body&, call_context&>;
+        auto h = std::make_shared<F>(std::move(handler));
+        // The answer once the handler's value is in (or the refusal of bad params).
+        auto finish = [](reply<E> rep, call_context& ctx) {
+            response r = to_response<E>(rep);
             r.headers = std::move(ctx.response_headers);
             r.set_cookie = std::move(ctx.set_cookie);
-            co_return r;
-        });
+            return r;
+        };
+        invoker inv;
+        if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
+            inv.async = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> boost::asio::awaitable<response> {
+                if (req.stream.value_or(false)) co_return stream_mismatch(true);
+                auto args = decode_call<E>(req, params);
+                if (!args) co_return condition_response(status_code::invalid, args.error());
+                co_return finish(reply<E>(co_await (*h)(args->params, args->body, ctx)), ctx);
+            };
+        } else {
+            // A handler that returns its value never suspends: it runs inline,
+            // without a coroutine of its own.
+            inv.sync = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> response {
+                if (req.stream.value_or(false)) return stream_mismatch(true);
+                auto args = decode_call<E>(req, params);
+                if (!args) return condition_response(status_code::invalid, args.error());
+                return finish(reply<E>((*h)(args->params, args->body, ctx)), ctx);
+            };
+        }
+        invokers_.push_back(std::move(inv));
     }
 
     template <class E, class F>
@@ -294,8 +311,9 @@ private:
         static_assert(check::ok);
         routes_.add(E::verb, E::path);
         describers_.emplace_back(&describe_endpoint<E>);
-        invokers_.push_back([h = std::move(handler)](const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>& params,
-                                                     call_context& ctx) mutable -> boost::asio::awaitable<response> {
+        invoker inv;
+        inv.async = [h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, const route_params& params,
+                                                                 call_context& ctx) -> boost::asio::awaitable<response> {
             if (req.stream.value_or(false) != client_streams<E>) co_return stream_mismatch(req.stream.value_or(false));
             auto args = decode_call<E>(req, params);
             if (!args) co_return condition_response(status_code::invalid, args.error());
@@ -304,10 +322,10 @@ private:
             stream<E> s(ctx, ctx.ports_->stream_port_for(ctx.call_id_));
             std::optional<reply<E>> out;
             if constexpr (std::is_void_v<typename check::value>) {
-                co_await h(args->params, args->body, s);
+                co_await (*h)(args->params, args->body, s);
                 out.emplace(no_result{});
             } else {
-                out.emplace(co_await h(args->params, args->body, s));
+                out.emplace(co_await (*h)(args->params, args->body, s));
             }
             if constexpr (E::streaming) {
                 if (out->ok() && !s.opened()) {  // an empty stream: head, then done
@@ -321,7 +339,8 @@ private:
                 r.set_cookie = std::move(s.set_cookie);
             }
             co_return r;
-        });
+        };
+        invokers_.push_back(std::move(inv));
     }
 
     // A request whose :stream does not fit the endpoint.
@@ -332,24 +351,50 @@ private:
     }
 
     // -- routing --------------------------------------------------------------
-    boost::asio::awaitable<response> dispatch(const sxtp::request& req, call_context& ctx) {
+    // What a request resolves to: its answer, when it can be given without
+    // suspending (ping, inspect, not-found, unsupported-verb, a handler that
+    // returns its value), or the route whose handler must run as a coroutine.
+    std::variant<response, route_table::match> resolve(const sxtp::request& req, call_context& ctx) {
         const std::string_view verb = req.verb.name();
-        if (verb == "ping") co_return response{};
-        if (verb == "inspect" && !routes_.routes_for(req.path).empty()) co_return inspect(req.path);
+        if (verb == "ping") return response{};
+        if (verb == "inspect" && !routes_.routes_for(req.path).empty()) return inspect(req.path);
         auto m = routes_.find(verb, req.path);
         if (m.kind == route_table::match::not_found)
-            co_return condition_response(status_code::not_found, make_condition(conditions::resource_not_found{}, "no such resource", req.path));
+            return condition_response(status_code::not_found, make_condition(conditions::resource_not_found{}, "no such resource", req.path));
         if (m.kind == route_table::match::wrong_verb) {
             conditions::unsupported_verb u;
             for (const auto& v : m.available_verbs) u.available_verbs.emplace_back(v);
-            co_return condition_response(status_code::invalid, make_condition(u, "unsupported verb", req.path));
+            return condition_response(status_code::invalid, make_condition(u, "unsupported verb", req.path));
         }
+        const invoker& inv = invokers_[m.route];
+        if (!inv.sync) return m;
         try {
-            co_return co_await invokers_[m.route](req, m.params, ctx);
+            return inv.sync(req, m.params, ctx);
         } catch (const std::exception& e) {
-            if (options_.log && !ctx.cancelled()) options_.log(std::string("handler for ") + std::string(verb) + ' ' + req.path + " failed: " + e.what());
+            return handler_failed(req, ctx, e);
         }
-        co_return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
+    }
+
+    // The answer of a route whose handler suspends.
+    boost::asio::awaitable<response> run(const sxtp::request& req, route_table::match m, call_context& ctx) {
+        try {
+            co_return co_await invokers_[m.route].async(req, m.params, ctx);
+        } catch (const std::exception& e) {
+            co_return handler_failed(req, ctx, e);
+        }
+    }
+
+    boost::asio::awaitable<response> dispatch(const sxtp::request& req, call_context& ctx) {
+        auto r = resolve(req, ctx);
+        if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
+        co_return co_await run(req, std::move(std::get<route_table::match>(r)), ctx);
+    }
+
+    // A handler threw: the peer gets internal-error, the log what happened.
+    response handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) {
+        if (options_.log && !ctx.cancelled())
+            options_.log(std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what());
+        return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
     }
 
     // SPEC §5's answer to inspect, from the descriptions of the path's endpoints.
@@ -728,10 +773,25 @@ private:
         }
 
         void start(wire::request_id id, sxtp::request req) {
-            auto self = this->shared_from_this();
             std::optional<clock::time_point> deadline;
             if (req.headers && req.headers->timeout_ms)
                 deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
+            std::optional<route_table::match> route;
+            {
+                // Most requests are answered here, inline: no coroutine, no timers.
+                call_context ctx{req, peer, deadline};
+                ctx.ports_ = this;
+                ctx.call_id_ = id;
+                auto r = srv.resolve(req, ctx);
+                if (auto* answer = std::get_if<response>(&r)) {
+                    state.respond(id, std::move(*answer));
+                    last_activity = clock::now();
+                    wake.cancel();
+                    return;
+                }
+                route.emplace(std::move(std::get<route_table::match>(r)));
+            }
+            auto self = this->shared_from_this();
             auto call = std::make_shared<call_state>(ex);
             calls.emplace(id, call);
             if (deadline) {
@@ -742,13 +802,13 @@ private:
                     call->cancel();
                 });
             }
-            auto body = [](std::shared_ptr<connection> c, sxtp::request r, std::optional<clock::time_point> d, wire::request_id i,
-                           std::shared_ptr<call_state> cs) -> boost::asio::awaitable<response> {
+            auto body = [](std::shared_ptr<connection> c, sxtp::request r, route_table::match m, std::optional<clock::time_point> d,
+                           wire::request_id i, std::shared_ptr<call_state> cs) -> boost::asio::awaitable<response> {
                 call_context ctx{r, c->peer, d};
                 ctx.cancelled_ = &cs->cancelled;
                 ctx.ports_ = c.get();
                 ctx.call_id_ = i;
-                co_return co_await c->srv.dispatch(r, ctx);
+                co_return co_await c->srv.run(r, std::move(m), ctx);
             };
             auto done = [self, id](std::exception_ptr e, response r) {
                 if (e) r = condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
@@ -761,7 +821,7 @@ private:
                 self->last_activity = clock::now();
                 self->wake.cancel();
             };
-            boost::asio::co_spawn(ex, body(self, std::move(req), deadline, id, call),
+            boost::asio::co_spawn(ex, body(self, std::move(req), std::move(*route), deadline, id, call),
                                   boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(done)));
         }
 
@@ -866,8 +926,12 @@ private:
         if (auto done = std::exchange(on_drained_, nullptr)) done();
     }
 
-    using invoker = std::function<boost::asio::awaitable<response>(const sxtp::request&, const std::vector<std::pair<std::string, std::string>>&,
-                                                                   call_context&)>;
+    using route_params = std::vector<std::pair<std::string, std::string>>;
+    // A route's handler: `sync` when it never suspends (run inline), else `async`.
+    struct invoker {
+        std::function<response(const sxtp::request&, const route_params&, call_context&)> sync;
+        std::function<boost::asio::awaitable<response>(const sxtp::request&, const route_params&, call_context&)> async;
+    };
 
     executor_type ex_;
     std::vector<executor_type> workers_;

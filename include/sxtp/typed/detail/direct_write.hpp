@@ -1,7 +1,7 @@
 // Writing the canonical text of a C++ value without building an sx::value
 // first. The result is byte-for-byte `sx::canonical(typed::to_sx(t))`; types
-// without a direct writer (maps, variants, forms, user conversions, open
-// records) go through their sx::value.
+// without a direct writer (maps, variants, forms with a rest or open field,
+// user conversions, open records) go through their sx::value.
 #ifndef SXTP_TYPED_DETAIL_DIRECT_WRITE_HPP
 #define SXTP_TYPED_DETAIL_DIRECT_WRITE_HPP
 
@@ -42,6 +42,15 @@ sx::error write_field(Writer& out, const T& t, bool& sep) {
 template <class T>
 constexpr bool plain_dict_struct() {
     if constexpr (category_of<T>() == category::structure) return !is_form_struct<T> && extra_field<T>() == no_field;
+    else return false;
+}
+
+// A form struct with keyword fields only (such as the protocol's messages) is
+// written as its list: the form's symbol, then `:field value` in declaration order.
+template <class T>
+constexpr bool plain_form_struct() {
+    if constexpr (category_of<T>() == category::structure)
+        return is_form_struct<T> && extra_field<T>() == no_field && rest_field<T>() == no_field;
     else return false;
 }
 
@@ -86,6 +95,19 @@ sx::error write_direct(Writer& out, const T& t, bool sep) {
             ((e == sx::error{} ? (e = write_field<Writer, T, names::canonical_order[K]>(out, t, inner_sep)) : e), ...);
         }(std::make_index_sequence<names::count>{});
         out.put('}');
+        return e;
+    } else if constexpr (plain_form_struct<T>()) {
+        using names = field_keywords<T>;
+        if (sep) out.put(' ');
+        out.put('(');
+        if (const sx::error e = sx::detail::write_atom(out, sx::value::make_symbol(std::string_view(T::sxtp_form)), false); e != sx::error{})
+            return e;
+        bool inner_sep = true;
+        sx::error e{};
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ((e == sx::error{} ? (e = write_field<Writer, T, K>(out, t, inner_sep)) : e), ...);
+        }(std::make_index_sequence<names::count>{});
+        out.put(')');
         return e;
     } else {
         if (sep) out.put(' ');
