@@ -754,9 +754,10 @@ private:
                         break;
                     }
                 }
-                if (state.output().size() + state.in_flight() > 0) {
-                    // Let the handlers just started run before reading more, so
-                    // that the output check above sees their answers.
+                if (state.in_flight() > 0) {
+                    // Let the coroutine handlers just started run before reading
+                    // more, so that the output check above sees their answers
+                    // (inline answers are in the output already).
                     co_await boost::asio::post(ex, boost::asio::use_awaitable);
                 }
                 if (state.buffered() == 0) {
