@@ -629,6 +629,7 @@ private:
         std::optional<clock::time_point> frame_started;
         bool handshaken = !is_tls;
         bool reading_done = false;
+        bool writer_idle = false;  // the write loop waits for `wake`
         bool abandoned = false;
         bool closed = false;
 
@@ -682,6 +683,10 @@ private:
                 handshaken = true;
                 last_activity = clock::now();
                 watchdog.cancel();  // re-arm for the idle timeout
+            }
+            if constexpr (!is_tls) {
+                boost::system::error_code ignored;
+                stream.non_blocking(true, ignored);  // for write_now; async operations are unaffected
             }
             boost::asio::co_spawn(ex, write_loop(), boost::asio::detached);
             co_await read_loop();
@@ -766,7 +771,8 @@ private:
                     frame_started = last_activity;
                     watchdog.cancel();  // the frame-read timeout may come before what the guard waits for
                 }
-                wake.cancel();
+                write_now();
+                if (!state.output().empty() || finished()) wake.cancel();
                 if (stop) break;
             }
             reading_done = true;
@@ -785,9 +791,8 @@ private:
                 ctx.call_id_ = id;
                 auto r = srv.resolve(req, ctx);
                 if (auto* answer = std::get_if<response>(&r)) {
-                    state.respond(id, std::move(*answer));
+                    state.respond(id, std::move(*answer));  // written when the read loop has taken the whole read
                     last_activity = clock::now();
-                    wake.cancel();
                     return;
                 }
                 route.emplace(std::move(std::get<route_table::match>(r)));
@@ -832,6 +837,23 @@ private:
             return state.done() && state.in_flight() == 0;  // shutting down, all answered
         }
 
+        // On a plain socket, while the writer is idle, writes what the socket
+        // takes at once (it is non-blocking): the usual small answer goes out
+        // without waking the writer. What is left is the writer's.
+        void write_now() {
+            if constexpr (!is_tls) {
+                if (!writer_idle || closed || state.output().empty()) return;
+                const auto out = state.output();
+                boost::system::error_code ec;
+                const std::size_t n = stream.write_some(boost::asio::buffer(out.data(), out.size()), ec);
+                if (ec) return;  // would block, or an error the writer will meet
+                state.consume(n);
+                publish_output();
+                drained.cancel();
+                wake_streams();
+            }
+        }
+
         boost::asio::awaitable<void> write_loop() {
             auto self = this->shared_from_this();
             while (!closed) {
@@ -853,7 +875,9 @@ private:
                 if (closed || finished()) break;
                 wake.expires_at(clock::time_point::max());
                 boost::system::error_code ec;
+                writer_idle = true;
                 co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                writer_idle = false;
             }
             if constexpr (is_tls) {
                 if (!closed) {
