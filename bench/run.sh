@@ -3,6 +3,7 @@
 # docs/bench/results.md with PNG plots (gnuplot) from this run, recording the
 # machine and the date.
 # usage: bench/run.sh [seconds-per-measurement]   (from anywhere; default 1)
+#        bench/run.sh --report   (only rewrites the page and plots from the last run's data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libboost-url1.81-dev libssl-dev bc python3 gnuplot-nox \
@@ -10,30 +11,33 @@ bash tools/deps.sh cmake ninja-build g++ libboost1.81-dev libboost-url1.81-dev l
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSXTP_BUILD_BENCH=ON -DSXTP_BUILD_TESTS=OFF \
     -DSXTP_BUILD_EXAMPLES=OFF -DSXTP_BUILD_TOOLS=OFF >/dev/null
 cmake --build build/bench >/dev/null
-secs=${1:-1}
 data=build/bench/data
-rm -rf "$data" && mkdir -p "$data"
-export SXTP_BENCH_DATA=$PWD/$data
-machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
-day=$(date -u +%F)
-echo "== machine: $machine; $day"
-
-run() {  # run NAME COMMAND...: prints and keeps the output
-    echo
-    "${@:2}" | tee "$data/$1.out"
-}
-run codec build/bench/bench/bench_sx_codec "$(echo "$secs / 2" | bc -l)"
-run typed build/bench/bench/bench_typed_codec "$(echo "$secs / 2" | bc -l)"
-run rpc build/bench/bench/bench_rpc "$secs"
-run stream build/bench/bench/bench_stream
-run idle build/bench/bench/bench_idle
-run compile bash bench/compile_time/measure.sh
+if [ "${1:-}" != "--report" ]; then
+    secs=${1:-1}
+    rm -rf "$data" && mkdir -p "$data"
+    export SXTP_BENCH_DATA=$PWD/$data
+    echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)" > "$data/machine"
+    date -u +%F > "$data/day"
+    echo "== machine: $(cat "$data/machine"); $(cat "$data/day")"
+    run() {  # run NAME COMMAND...: prints and keeps the output
+        echo
+        "${@:2}" | tee "$data/$1.out"
+    }
+    run codec build/bench/bench/bench_sx_codec "$(echo "$secs / 2" | bc -l)"
+    run typed build/bench/bench/bench_typed_codec "$(echo "$secs / 2" | bc -l)"
+    run rpc build/bench/bench/bench_rpc "$secs"
+    run stream build/bench/bench/bench_stream
+    run idle build/bench/bench/bench_idle
+    run compile bash bench/compile_time/measure.sh
+fi
+machine=$(cat "$data/machine")
+day=$(cat "$data/day")
 
 # -- plots ----------------------------------------------------------------------
 out=docs/bench
 mkdir -p "$out"
 gnuplot <<GP
-set terminal pngcairo size 900,480 font "sans,10"
+set terminal pngcairo noenhanced size 900,480 font "sans,10"
 set datafile separator "\t"
 set style data histograms
 set style histogram clustered gap 1
