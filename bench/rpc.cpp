@@ -261,6 +261,18 @@ measurement run_grpc(int port, int channels, int depth, double seconds) {
     return summarise(r.latencies_us, r.seconds);
 }
 
+// Loopback figures on a shared VM wander between runs: each measurement is
+// the best (highest req/s) of three.
+template <class Run>
+measurement best_of_3(Run run) {
+    measurement best = run();
+    for (int i = 0; i < 2; ++i) {
+        const measurement m = run();
+        if (m.rps > best.rps) best = m;
+    }
+    return best;
+}
+
 void row(const char* shape, const char* peer, const measurement& m, std::FILE* data) {
     std::printf("| %-22s | %-26s | %12.0f | %8.1f | %8.1f |\n", shape, peer, m.rps, m.p50_us, m.p99_us);
     if (data) std::fprintf(data, "\"%s\"\t\"%s\"\t%.0f\t%.1f\t%.1f\n", shape, peer, m.rps, m.p50_us, m.p99_us);
@@ -299,7 +311,7 @@ int main(int argc, char** argv) {
     sxtp::wire::write_message(frame, sxtp::message(sample));
 
     auto data = bench_support::data_file("rpc.tsv");
-    std::printf("Unary RPC over loopback TCP, one server thread, one client thread, %.1f s per measurement\n\n", seconds);
+    std::printf("Unary RPC over loopback TCP, one server thread, one client thread, best of 3 runs of %.1f s each\n\n", seconds);
     std::printf("| %-22s | %-26s | %12s | %8s | %8s |\n", "shape", "peer", "req/s", "p50 us", "p99 us");
     std::printf("|%s|%s|%s|%s|%s|\n", std::string(24, '-').c_str(), std::string(28, '-').c_str(), std::string(14, '-').c_str(),
                 std::string(10, '-').c_str(), std::string(10, '-').c_str());
@@ -313,26 +325,30 @@ int main(int argc, char** argv) {
     measurement sx[3], grpc[3], web_m[3], raw[3];
     for (int i = 0; i < 3; ++i) {
         const shape& sh = shapes[i];
-        sx[i] = run_sxtp(where, sh.connections, sh.depth, seconds);
+        sx[i] = best_of_3([&] { return run_sxtp(where, sh.connections, sh.depth, seconds); });
         row(sh.name, "sxtp", sx[i], data.get());
-        grpc[i] = run_grpc(grpc_server.port(), sh.connections, sh.depth, seconds);
+        grpc[i] = best_of_3([&] { return run_grpc(grpc_server.port(), sh.connections, sh.depth, seconds); });
         if (sh.connections == 16) {  // gRPC's best 16-way setup: 16 channels, or 16 calls on one channel
-            const auto one_channel = run_grpc(grpc_server.port(), 1, 16, seconds);
+            const auto one_channel = best_of_3([&] { return run_grpc(grpc_server.port(), 1, 16, seconds); });
             row(sh.name, "gRPC 1 channel x 16 calls", one_channel, nullptr);
             if (one_channel.rps > grpc[i].rps) grpc[i] = one_channel;
         }
         row(sh.name, "gRPC 1.51 (best)", grpc[i], data.get());
         asio::io_context io(1);
         {
-            std::vector<std::unique_ptr<http_conn>> conns;
-            for (int c = 0; c < sh.connections; ++c) conns.push_back(std::make_unique<http_conn>(io, web.local_endpoint()));
-            web_m[i] = run_pipelined(conns, sh.depth, seconds);
+            web_m[i] = best_of_3([&] {
+                std::vector<std::unique_ptr<http_conn>> conns;
+                for (int c = 0; c < sh.connections; ++c) conns.push_back(std::make_unique<http_conn>(io, web.local_endpoint()));
+                return run_pipelined(conns, sh.depth, seconds);
+            });
         }
         row(sh.name, "Beast HTTP/1.1 + JSON", web_m[i], data.get());
         {
-            std::vector<std::unique_ptr<echo_conn>> conns;
-            for (int c = 0; c < sh.connections; ++c) conns.push_back(std::make_unique<echo_conn>(io, echo.local_endpoint(), frame));
-            raw[i] = run_pipelined(conns, sh.depth, seconds);
+            raw[i] = best_of_3([&] {
+                std::vector<std::unique_ptr<echo_conn>> conns;
+                for (int c = 0; c < sh.connections; ++c) conns.push_back(std::make_unique<echo_conn>(io, echo.local_endpoint(), frame));
+                return run_pipelined(conns, sh.depth, seconds);
+            });
         }
         row(sh.name, "raw Asio echo", raw[i], data.get());
     }
@@ -358,7 +374,7 @@ int main(int argc, char** argv) {
         const auto at = s.listen("sxtp://127.0.0.1:0");
         pool.start();
         for (int depth : {1, 8}) {
-            const auto m = run_sxtp(at, 16, depth, seconds, 2);
+            const auto m = best_of_3([&] { return run_sxtp(at, 16, depth, seconds, 2); });
             std::printf("  %d server thread%s, %2d in flight per conn: %10.0f req/s  p50 %7.1f us  p99 %7.1f us\n", threads, threads > 1 ? "s" : " ", depth,
                         m.rps, m.p50_us, m.p99_us);
             if (scaling) std::fprintf(scaling.get(), "%d\t%d\t%.0f\n", threads, depth, m.rps);

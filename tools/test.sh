@@ -3,8 +3,10 @@
 # missing, then builds and tests
 #   1. clang 14 with AddressSanitizer + UndefinedBehaviorSanitizer (and the
 #      libFuzzer targets, whose corpora are replayed),
-#   2. g++ 12, optimised,
-# both with -Wall -Wextra -Wpedantic -Werror. CTest's summary of the g++ run
+#   2. clang 14 with ThreadSanitizer: the server layer's tests (a server on
+#      several threads among them) and the threads example,
+#   3. g++ 12, optimised,
+# all with -Wall -Wextra -Wpedantic -Werror. CTest's summary of the g++ run
 # is the last thing printed. Idempotent; re-running rebuilds incrementally.
 # usage: tools/test.sh
 set -euo pipefail
@@ -18,6 +20,12 @@ cmake -S . -B build/ci-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUI
     -DSXTP_SANITIZE=address,undefined -DSXTP_BUILD_FUZZ=ON -DSXTP_COMPILE_FAIL_TESTS=OFF >/dev/null
 cmake --build build/ci-asan -j "$jobs"
 (cd build/ci-asan && ASAN_OPTIONS=detect_leaks=1 ctest -j "$jobs" --output-on-failure)
+
+echo "== clang 14, ThreadSanitizer (server layer)"
+cmake -S . -B build/ci-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSXTP_SANITIZE=thread -DSXTP_COMPILE_FAIL_TESTS=OFF >/dev/null
+cmake --build build/ci-tsan -j "$jobs" --target test_server threads
+(cd build/ci-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -j "$jobs" -R '^server\.' --output-on-failure)
 
 echo "== g++ 12, release"
 cmake -S . -B build/ci-gcc -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release >/dev/null
