@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/wire_feed.hpp"
+
 #include <algorithm>
 #include <random>
 #include <string>
@@ -19,16 +21,7 @@ std::string frames(std::initializer_list<std::string_view> payloads) {
     return out;
 }
 
-void feed(wire::server_connection& c, std::string_view bytes) {
-    while (!bytes.empty()) {
-        auto room = c.prepare();
-        REQUIRE_FALSE(room.empty());
-        const std::size_t n = std::min(room.size(), bytes.size());
-        std::copy_n(bytes.data(), n, room.data());
-        c.commit(n);
-        bytes.remove_prefix(n);
-    }
-}
+using test_support::feed;
 
 // Drains events; returns the requests handed to handlers.
 std::vector<wire::incoming_request> requests(wire::server_connection& c, std::vector<wire::request_id>* cancels = nullptr) {

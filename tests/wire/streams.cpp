@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/wire_feed.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -14,17 +16,7 @@ using namespace sxtp;
 
 namespace {
 
-template <class Conn>
-void feed(Conn& c, std::string_view bytes) {
-    while (!bytes.empty()) {
-        auto room = c.prepare();
-        REQUIRE_FALSE(room.empty());
-        const std::size_t n = std::min(room.size(), bytes.size());
-        std::copy_n(bytes.data(), n, room.data());
-        c.commit(n);
-        bytes.remove_prefix(n);
-    }
-}
+using test_support::feed;
 
 // A server connection and a client connection joined back to back.
 struct pair {
