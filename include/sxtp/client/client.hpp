@@ -31,7 +31,9 @@
 #ifndef SXTP_CLIENT_CLIENT_HPP
 #define SXTP_CLIENT_CLIENT_HPP
 
+#include <sxtp/client/cache.hpp>
 #include <sxtp/net/address.hpp>
+#include <sxtp/security/hmac.hpp>
 #include <sxtp/net/tls.hpp>
 #include <sxtp/typed/handler.hpp>
 #include <sxtp/typed/request_builder.hpp>
@@ -89,6 +91,17 @@ struct client_options {
     std::shared_ptr<boost::asio::ssl::context> tls;
     /// Set with an insecure tls context, so that host names are not checked either.
     bool tls_insecure = false;
+    /// Signs every request with `:auth (hmac …)` (security/hmac.hpp) under
+    /// this key id and secret, at the system clock's time with a fresh nonce.
+    struct hmac_credentials {
+        std::string key_id;
+        std::string secret;
+    };
+    std::optional<hmac_credentials> hmac;
+    /// Sends `:auth (bearer "TOKEN")` with every request (over sxtps:// only, unless you trust the network).
+    std::optional<std::string> bearer_token;
+    /// Keeps cacheable answers (client/cache.hpp); null: no cache.
+    std::shared_ptr<response_cache> cache;
 };
 
 /// Per-call settings.
@@ -187,9 +200,27 @@ public:
     /// tag is replaced by the connection's own.
     boost::asio::awaitable<response> call_raw(sxtp::request req, call_options opts = {}) {
         const auto deadline = prepare(req, std::move(opts));
+        std::string cache_key;
+        std::optional<response_cache::entry> kept;
+        if (options_.cache && !req.stream.value_or(false)) {
+            cache_key = response_cache::key(req);
+            if (!cache_key.empty()) kept = options_.cache->find(cache_key);
+            if (kept && kept->immutable) {
+                options_.cache->count_hit();
+                co_return *kept->answer;
+            }
+            if (kept && !(req.headers && req.headers->if_match)) {
+                if (!req.headers) req.headers.emplace();
+                req.headers->if_match = kept->hash;
+            } else {
+                kept.reset();  // the caller's own :if-match: its answer is theirs
+            }
+        }
+        seal(req);
         auto ch = channels_[next_channel_++ % channels_.size()];
         response r = co_await ch->exchange(std::move(req), deadline);
         if (r.set_cookie) cookies_.apply(*r.set_cookie);
+        if (!cache_key.empty()) r = options_.cache->settle(cache_key, kept, std::move(r));
         co_return r;
     }
 
@@ -236,6 +267,17 @@ private:
         if (opts.capabilities) req.capabilities = std::move(opts.capabilities);
         if (!req.cookies) req.cookies = cookies_.for_path(req.path);
         return deadline;
+    }
+
+    // Adds the client's `:auth`, last: a signature covers everything else.
+    void seal(sxtp::request& req) const {
+        if (req.auth) return;  // the caller's own
+        if (options_.hmac) {
+            const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            security::sign(req, options_.hmac->key_id, options_.hmac->secret, now);
+        } else if (options_.bearer_token) {
+            req.auth = sx::value::list(sx::value::make_symbol_unchecked("bearer"), *options_.bearer_token);
+        }
     }
 
     using plain_socket = boost::asio::generic::stream_protocol::socket;
@@ -777,6 +819,7 @@ public:
 
 inline boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request req, call_options opts, bool wait_for_head) {
     const auto deadline = prepare(req, std::move(opts));
+    seal(req);
     auto ch = channels_[next_channel_++ % channels_.size()];
     auto [id, p] = co_await ch->start_stream(std::move(req));
     raw_stream s(ch, p, id, deadline);

@@ -36,7 +36,7 @@ struct server::call_state {
 template <class Stream>
 struct server::connection : connection_base, stream_port_source, std::enable_shared_from_this<connection<Stream>> {
     connection(server& s, executor_type e, Stream st, std::string p)
-        : connection_base(e), srv(s), stream(std::move(st)), state(s.options_.limits), peer(std::move(p)), wake(e), watchdog(e), drained(e),
+        : connection_base(e), srv(s), stream(std::move(st)), state(s.first_limits()), peer(std::move(p)), wake(e), watchdog(e), drained(e),
           last_activity(clock::now()) {}
 
     server& srv;
@@ -115,6 +115,12 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         bool opened() const noexcept override { return is_open; }
     };
     std::map<wire::request_id, std::unique_ptr<port>> ports;
+
+    bool authenticated_once = false;
+    void authenticated() override {
+        if (std::exchange(authenticated_once, true)) return;
+        state.set_limits(srv.options_.limits);
+    }
 
     stream_port& stream_port_for(std::uint64_t id) override {
         auto& p = ports[id];
@@ -323,7 +329,8 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         std::optional<clock::time_point> deadline;
         if (req.headers && req.headers->timeout_ms)
             deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
-        std::optional<route_table::match> route;
+        std::optional<deferred> route;
+        std::shared_ptr<const principal> caller;
         {
             // Most requests are answered here, inline: no coroutine, no timers.
             call_context ctx{req, peer, deadline};
@@ -335,7 +342,8 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
                 last_activity = clock::now();
                 return;
             }
-            route.emplace(std::move(std::get<route_table::match>(r)));
+            route.emplace(std::move(std::get<deferred>(r)));
+            caller = std::move(ctx.caller_);
         }
         auto self = this->shared_from_this();
         auto call = std::make_shared<call_state>(ex);
@@ -348,9 +356,10 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
                 call->cancel();
             });
         }
-        auto body = [](std::shared_ptr<connection> c, sxtp::request r, route_table::match m, std::optional<clock::time_point> d,
-                       wire::request_id i, std::shared_ptr<call_state> cs) -> boost::asio::awaitable<response> {
+        auto body = [](std::shared_ptr<connection> c, sxtp::request r, deferred m, std::shared_ptr<const principal> who,
+                       std::optional<clock::time_point> d, wire::request_id i, std::shared_ptr<call_state> cs) -> boost::asio::awaitable<response> {
             call_context ctx{r, c->peer, d};
+            ctx.caller_ = std::move(who);
             ctx.cancelled_ = &cs->cancelled;
             ctx.ports_ = c.get();
             ctx.call_id_ = i;
@@ -367,7 +376,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
             self->last_activity = clock::now();
             self->wake.cancel();
         };
-        boost::asio::co_spawn(ex, body(self, std::move(req), std::move(*route), deadline, id, call),
+        boost::asio::co_spawn(ex, body(self, std::move(req), std::move(*route), std::move(caller), deadline, id, call),
                               boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(done)));
     }
 

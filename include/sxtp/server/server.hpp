@@ -51,9 +51,11 @@
 
 #include <sxtp/net/address.hpp>
 #include <sxtp/net/tls.hpp>
+#include <sxtp/security/policy.hpp>
 #include <sxtp/server/call_decoder.hpp>
 #include <sxtp/server/route_table.hpp>
 #include <sxtp/server/stream.hpp>
+#include <sxtp/sx/hash.hpp>
 #include <sxtp/typed/handler.hpp>
 #include <sxtp/typed/request_builder.hpp>
 #include <sxtp/wire/server_connection.hpp>
@@ -110,8 +112,22 @@ struct server_options {
     std::size_t max_pending_output = std::size_t{4} << 20;
     /// Needed to listen on sxtps:// (net::make_server_tls_context).
     std::shared_ptr<boost::asio::ssl::context> tls;
-    /// Receives what must not reach peers (handler exceptions). Default: discarded.
+    /// Receives what must not reach peers (handler exceptions, why a
+    /// caller was refused; never a secret or token). Default: discarded.
     std::function<void(std::string_view)> log;
+    /// Authentication and capability checks (security/policy.hpp). Without
+    /// one every caller is anonymous and capabilities are not checked: for
+    /// a trusted network only.
+    std::shared_ptr<const security_policy> security;
+};
+
+/// What a raw route declares (server::handle_raw).
+struct route_options {
+    /// SPEC §8: with immutable or revalidate, success answers get
+    /// `:content-hash` and `:cache`, and an equal `:if-match` gets not-modified.
+    cache_policy cache = cache_policy::none;
+    /// Capabilities a caller needs (checked when the server has a security policy).
+    std::vector<std::string> capabilities;
 };
 
 class server {
@@ -148,21 +164,27 @@ public:
     /// `pattern`. inspect describes it with "any" schemas. Path parameters
     /// are left to the handler (route_table syntax applies to the pattern).
     template <class F>
-    void handle_raw(std::string_view verb, std::string_view pattern, F handler) {
+    void handle_raw(std::string_view verb, std::string_view pattern, F handler, route_options options = {}) {
         using returned = std::invoke_result_t<F&, const sxtp::request&, call_context&>;
         static_assert(std::is_same_v<returned, response> || std::is_same_v<returned, boost::asio::awaitable<response>>,
                       "sxtp: a raw handler is callable as handler(const sxtp::request&, sxtp::call_context&) and returns "
                       "sxtp::response or boost::asio::awaitable<sxtp::response>");
+        for (const auto& c : options.capabilities)
+            if (!sx::is_valid_symbol_name(c)) throw std::invalid_argument("sxtp: capability \"" + c + "\" is not a valid symbol name");
         routes_.add(verb, pattern);
-        describers_.emplace_back([v = std::string(verb)] {
+        describers_.emplace_back([v = std::string(verb), options] {
+            sx::value caps = sx::value::make_list();
+            for (const auto& c : options.capabilities) caps.push_back(sx::value::make_symbol_unchecked(c));
             return sx::value::dict(sx::value::make_keyword_unchecked("verb"), sx::value::make_symbol_unchecked(v),
-                                   sx::value::make_keyword_unchecked("required-capabilities"), sx::value::make_list(),
+                                   sx::value::make_keyword_unchecked("required-capabilities"), std::move(caps),
                                    sx::value::make_keyword_unchecked("params-schema"), "any", sx::value::make_keyword_unchecked("body-schema"),
                                    "any", sx::value::make_keyword_unchecked("result-schema"), "any",
-                                   sx::value::make_keyword_unchecked("cache"), sx::value::make_keyword_unchecked("none"));
+                                   sx::value::make_keyword_unchecked("cache"), sx::value::make_keyword_unchecked(cache_name(options.cache)));
         });
         auto h = std::make_shared<F>(std::move(handler));
         invoker inv;
+        inv.required = options.capabilities;
+        inv.cache = options.cache;
         if constexpr (std::is_same_v<returned, response>)
             inv.sync = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> response { return (*h)(req, ctx); };
         else
@@ -268,6 +290,10 @@ public:
         co_return co_await dispatch(req, ctx);
     }
 
+    /// The security policy (server_options::security), if any: handlers
+    /// use it to issue capability cookies (security_policy::issue_grant).
+    const security_policy* security() const noexcept { return options_.security.get(); }
+
 private:
     // -- typed handlers -------------------------------------------------------
     template <class E, class F>
@@ -284,7 +310,7 @@ private:
             r.set_cookie = std::move(ctx.set_cookie);
             return r;
         };
-        invoker inv;
+        invoker inv = declared<E>();
         if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
             inv.async = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> boost::asio::awaitable<response> {
                 if (req.stream.value_or(false)) co_return stream_mismatch(true);
@@ -311,7 +337,8 @@ private:
         static_assert(check::ok);
         routes_.add(E::verb, E::path);
         describers_.emplace_back(&describe_endpoint<E>);
-        invoker inv;
+        invoker inv = declared<E>();
+        inv.cache = cache_policy::none;  // a stream's answer is not one value to hash
         inv.async = [h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, const route_params& params,
                                                                  call_context& ctx) -> boost::asio::awaitable<response> {
             if (req.stream.value_or(false) != client_streams<E>) co_return stream_mismatch(req.stream.value_or(false));
@@ -351,13 +378,36 @@ private:
     }
 
     // -- routing --------------------------------------------------------------
+    // A request that needs a coroutine: a handler that suspends, or a bearer
+    // token to validate first (no route yet: routing comes after authentication).
+    struct deferred {
+        std::optional<route_table::match> route;
+    };
+
     // What a request resolves to: its answer, when it can be given without
-    // suspending (ping, inspect, not-found, unsupported-verb, a handler that
-    // returns its value), or the route whose handler must run as a coroutine.
-    std::variant<response, route_table::match> resolve(const sxtp::request& req, call_context& ctx) {
+    // suspending (ping, a refusal, inspect, not-found, unsupported-verb, a
+    // handler that returns its value), or what must run as a coroutine.
+    std::variant<response, deferred> resolve(const sxtp::request& req, call_context& ctx) {
+        if (req.verb.name() == "ping") return response{};
+        if (const auto* policy = options_.security.get()) {
+            std::string why;
+            auto a = policy->authenticate(req, &why);
+            if (a.refusal) return refused(req, ctx, std::move(*a.refusal), why);
+            if (a.needs_validator) return deferred{};
+            admit(ctx, std::move(a.caller));
+        }
+        return route(req, ctx);
+    }
+
+    // Routing and authorization, after authentication.
+    std::variant<response, deferred> route(const sxtp::request& req, call_context& ctx) {
         const std::string_view verb = req.verb.name();
-        if (verb == "ping") return response{};
-        if (verb == "inspect" && !routes_.routes_for(req.path).empty()) return inspect(req.path);
+        const auto* policy = options_.security.get();
+        if (verb == "inspect" && !routes_.routes_for(req.path).empty()) {
+            if (policy)
+                if (auto no = policy->authorize(ctx.caller(), {}, req)) return condition_response(no->first, no->second);
+            return inspect(req.path);
+        }
         auto m = routes_.find(verb, req.path);
         if (m.kind == route_table::match::not_found)
             return condition_response(status_code::not_found, make_condition(conditions::resource_not_found{}, "no such resource", req.path));
@@ -367,18 +417,30 @@ private:
             return condition_response(status_code::invalid, make_condition(u, "unsupported verb", req.path));
         }
         const invoker& inv = invokers_[m.route];
-        if (!inv.sync) return m;
+        if (policy)
+            if (auto no = policy->authorize(ctx.caller(), inv.required, req)) return condition_response(no->first, no->second);
+        if (!inv.sync) return deferred{std::move(m)};
         try {
-            return inv.sync(req, m.params, ctx);
+            return cached(req, inv.cache, inv.sync(req, m.params, ctx));
         } catch (const std::exception& e) {
             return handler_failed(req, ctx, e);
         }
     }
 
-    // The answer of a route whose handler suspends.
-    boost::asio::awaitable<response> run(const sxtp::request& req, route_table::match m, call_context& ctx) {
+    // The answer of a request that needs a coroutine.
+    boost::asio::awaitable<response> run(const sxtp::request& req, deferred d, call_context& ctx) {
         try {
-            co_return co_await invokers_[m.route].async(req, m.params, ctx);
+            if (!d.route) {  // a bearer token
+                std::string why;
+                auto a = co_await options_.security->authenticate_bearer(req, &why);
+                if (a.refusal) co_return refused(req, ctx, std::move(*a.refusal), why);
+                admit(ctx, std::move(a.caller));
+                auto r = route(req, ctx);
+                if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
+                d = std::move(std::get<deferred>(r));
+            }
+            const invoker& inv = invokers_[d.route->route];
+            co_return cached(req, inv.cache, co_await inv.async(req, d.route->params, ctx));
         } catch (const std::exception& e) {
             co_return handler_failed(req, ctx, e);
         }
@@ -387,7 +449,50 @@ private:
     boost::asio::awaitable<response> dispatch(const sxtp::request& req, call_context& ctx) {
         auto r = resolve(req, ctx);
         if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
-        co_return co_await run(req, std::move(std::get<route_table::match>(r)), ctx);
+        co_return co_await run(req, std::move(std::get<deferred>(r)), ctx);
+    }
+
+    // An authenticated caller: the handler sees it; its connection leaves
+    // the pre-authentication limits.
+    static void admit(call_context& ctx, std::shared_ptr<const principal> who) {
+        if (who->authenticated && ctx.ports_) ctx.ports_->authenticated();
+        ctx.caller_ = std::move(who);
+    }
+
+    // A refused authentication: the peer learns which check failed, the log
+    // also who was refused. Neither sees a secret.
+    response refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
+        if (options_.log) options_.log("refused " + std::string(req.verb.name()) + ' ' + req.path + " from " + std::string(ctx.peer) + ": " + std::string(why));
+        c.path = req.path;
+        return condition_response(status_code::forbidden, c);
+    }
+
+    // SPEC §8: a success answer of a cached route gets :content-hash and
+    // :cache; a request whose :if-match equals the hash gets not-modified
+    // without a body. The handler's own :content-hash is trusted.
+    response cached(const sxtp::request& req, cache_policy policy, response r) const {
+        if (policy == cache_policy::none || !r.status.is_success() || r.stream.value_or(false)) return r;
+        if (!r.headers) r.headers.emplace();
+        if (!r.headers->content_hash) {
+            static const sx::value nil;
+            auto h = sx::try_content_hash(r.body ? *r.body : nil);
+            if (!h) return r;  // no canonical form (NaN): not cacheable
+            r.headers->content_hash = std::move(*h);
+        }
+        r.headers->cache = sx::keyword(std::string(cache_name(policy)));
+        if (req.headers && req.headers->if_match && *req.headers->if_match == *r.headers->content_hash) {
+            response nm;
+            nm.status = status_code::not_modified;
+            nm.headers.emplace();
+            nm.headers->content_hash = std::move(r.headers->content_hash);
+            nm.set_cookie = std::move(r.set_cookie);
+            return nm;
+        }
+        return r;
+    }
+
+    static constexpr std::string_view cache_name(cache_policy p) {
+        return p == cache_policy::immutable ? "immutable" : p == cache_policy::revalidate ? "revalidate" : "none";
     }
 
     // A handler threw: the peer gets internal-error, the log what happened.
@@ -484,6 +589,17 @@ private:
         return (t.address().is_v6() ? "[" + a + "]" : a) + ':' + std::to_string(t.port());
     }
 
+    // A new connection's limits: the pre-authentication ones when the
+    // security policy has them (never looser than the normal ones).
+    wire::connection_limits first_limits() const {
+        const auto* policy = options_.security.get();
+        if (!policy || !policy->options().preauth_limits) return options_.limits;
+        wire::connection_limits l = options_.limits;
+        l.frames.max_frame = std::min(l.frames.max_frame, policy->options().preauth_limits->frames.max_frame);
+        l.max_in_flight = std::min(l.max_in_flight, policy->options().preauth_limits->max_in_flight);
+        return l;
+    }
+
     // Accepts onto the workers in turn (server/connection.hpp).
     boost::asio::awaitable<void> accept_loop(std::shared_ptr<listener> l);
 
@@ -501,11 +617,21 @@ private:
     }
 
     using route_params = std::vector<std::pair<std::string, std::string>>;
-    // A route's handler: `sync` when it never suspends (run inline), else `async`.
+    // A route's handler: `sync` when it never suspends (run inline), else
+    // `async`; with what the route declares.
     struct invoker {
         std::function<response(const sxtp::request&, const route_params&, call_context&)> sync;
         std::function<boost::asio::awaitable<response>(const sxtp::request&, const route_params&, call_context&)> async;
+        std::vector<std::string> required;
+        cache_policy cache = cache_policy::none;
     };
+    template <class E>
+    static invoker declared() {
+        invoker inv;
+        inv.required.assign(E::capabilities::names.begin(), E::capabilities::names.end());
+        inv.cache = E::cache;
+        return inv;
+    }
 
     executor_type ex_;
     std::vector<executor_type> workers_;

@@ -35,6 +35,7 @@
 #ifndef SXTP_SERVER_STREAM_HPP
 #define SXTP_SERVER_STREAM_HPP
 
+#include <sxtp/security/principal.hpp>
 #include <sxtp/server/call_decoder.hpp>
 #include <sxtp/typed/handler.hpp>
 #include <sxtp/typed/endpoint.hpp>
@@ -46,6 +47,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +76,8 @@ public:
 class stream_port_source {
 public:
     virtual stream_port& stream_port_for(std::uint64_t call) = 0;
+    /// A request on this connection authenticated: its pre-authentication limits end.
+    virtual void authenticated() {}
 
 protected:
     ~stream_port_source() = default;
@@ -106,6 +110,15 @@ struct call_context {
     std::optional<sxtp::headers> response_headers;
     std::optional<std::map<sx::keyword, cookie>> set_cookie;
 
+    /// The caller, as the server's security_policy authenticated it: the
+    /// anonymous principal when the request has no `:auth` or the server no
+    /// policy.
+    const principal& caller() const noexcept {
+        static const principal anonymous{};
+        return caller_ ? *caller_ : anonymous;
+    }
+
+    std::shared_ptr<const principal> caller_;
     const bool* cancelled_ = nullptr;
     stream_port_source* ports_ = nullptr;
     std::uint64_t call_id_ = 0;

@@ -127,6 +127,9 @@ public:
     /// Bytes of buffer held (bounded by the limit plus a header and a read chunk).
     std::size_t capacity() const noexcept { return capacity_; }
     const frame_limits& limits() const noexcept { return limits_; }
+    /// Changes the largest payload accepted, from the next length line on
+    /// (a server lifts its pre-authentication limit this way).
+    void set_max_frame(std::size_t n) noexcept { limits_.max_frame = n; }
 
 private:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);

@@ -109,6 +109,14 @@ class server_connection {
 public:
     explicit server_connection(connection_limits limits = {}) : limits_(limits), frames_(limits.frames) {}
 
+    /// Replaces the limits (frame size from the next frame on; in-flight
+    /// from the next request on).
+    void set_limits(const connection_limits& l) noexcept {
+        limits_ = l;
+        frames_.set_max_frame(l.frames.max_frame);
+    }
+    const connection_limits& limits() const noexcept { return limits_; }
+
     // -- input ----------------------------------------------------------------
     std::span<char> prepare() { return failed_ ? std::span<char>() : frames_.prepare(); }
     void commit(std::size_t n) noexcept { frames_.commit(n); }
