@@ -8,7 +8,7 @@
 // port) once it accepts, and serves until SIGINT or SIGTERM, then drains
 // for up to five seconds.
 //
-//   navigate  /geography/capabilities  a page, with its real content hash
+//   navigate  /geography/capabilities  a page, with its real content hash (revalidate: an equal :if-match gets not-modified)
 //   query     /events                  events with more than 50 attendees
 //   create    /blog/posts              a typed endpoint: created, :location, content hash
 //   subscribe /events/live             a stream: the new-event, then a heartbeat every second until cancelled
@@ -101,7 +101,7 @@ void serve(sxtp::server& srv) {
         r.headers->content_type = "text/sx";
         r.headers->content_hash = sxtp::sx::content_hash(*r.body);
         return r;
-    });
+    }, {.cache = sxtp::cache_policy::revalidate});  // an equal :if-match is answered not-modified
 
     srv.handle<query_events>([](const event_filter& f, const value&, sxtp::call_context& ctx) -> value {
         static const value events = sxtp::sx::read(R"((

@@ -127,7 +127,7 @@ struct route_options {
     /// `:content-hash` and `:cache`, and an equal `:if-match` gets not-modified.
     cache_policy cache = cache_policy::none;
     /// Capabilities a caller needs (checked when the server has a security policy).
-    std::vector<std::string> capabilities;
+    std::vector<std::string> capabilities = {};
 };
 
 class server {
