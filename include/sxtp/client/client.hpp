@@ -247,12 +247,33 @@ public:
         for (auto& ch : channels_) ch->fail(make_error_code(wire::error::connection_closed), true);
     }
 
+    /// Waits, at most `limit`, until every call in flight has ended and
+    /// everything written has gone out, then closes. For a program about
+    /// to exit after cancelling a stream: the server receives the cancel and
+    /// its done chunk comes back.
+    boost::asio::awaitable<void> drain_and_close(std::chrono::milliseconds limit) {
+        const auto until = clock::now() + limit;
+        boost::asio::steady_timer t(ex_);
+        while (clock::now() < until && busy()) {
+            t.expires_after(std::chrono::milliseconds(2));
+            boost::system::error_code ec;
+            co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        }
+        close();
+    }
+
     const net::address& address() const noexcept { return where_; }
     cookie_jar& cookies() noexcept { return cookies_; }
 
 private:
     template <class E>
     friend class call_stream;
+
+    bool busy() const {
+        for (const auto& ch : channels_)
+            if (ch->state == channel::phase::open && (!ch->calls.empty() || !ch->conn->output().empty())) return true;
+        return false;
+    }
 
     // Applies the call options to `req`; returns the call's deadline.
     std::optional<clock::time_point> prepare(sxtp::request& req, call_options opts) {
