@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine: installs what is
 # missing, then builds and tests
 #   1. clang 14 with AddressSanitizer + UndefinedBehaviorSanitizer (and the
-#      libFuzzer targets, whose corpora are replayed),
+#      libFuzzer targets, whose corpora are replayed, then each fuzzed for a
+#      minute: tools/fuzz_ci.sh),
 #   2. clang 14 with ThreadSanitizer: the server layer's tests (a server on
 #      several threads among them) and the threads example,
 #   3. g++ 12, optimised,
@@ -20,6 +21,9 @@ cmake -S . -B build/ci-asan -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUI
     -DSXTP_SANITIZE=address,undefined -DSXTP_BUILD_FUZZ=ON -DSXTP_COMPILE_FAIL_TESTS=OFF >/dev/null
 cmake --build build/ci-asan -j "$jobs"
 (cd build/ci-asan && ASAN_OPTIONS=detect_leaks=1 ctest -j "$jobs" --output-on-failure)
+
+echo "== libFuzzer, a minute per target (100 ms CPU cap per input)"
+bash tools/fuzz_ci.sh build/ci-asan 60
 
 echo "== clang 14, ThreadSanitizer (server layer)"
 cmake -S . -B build/ci-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
