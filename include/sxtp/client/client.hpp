@@ -66,6 +66,19 @@
 
 namespace sxtp {
 
+/// Which calls a client repeats by itself: only those whose answer says
+/// they may be (`:retry true` — the request was never sent, or the server
+/// refused it unprocessed: overloaded, shutting down). A call that may
+/// have had effects (`connection-failed :retry false`, any other answer)
+/// is never repeated.
+struct retry_policy {
+    /// Attempts in all; 1: never repeat.
+    int max_attempts = 1;
+    /// Wait before the second attempt, doubling each time (±20 % jitter),
+    /// always within the call's deadline.
+    std::chrono::milliseconds backoff{50};
+};
+
 /// Client settings.
 struct client_options {
     /// Connect (and TLS handshake) time limit.
@@ -102,6 +115,8 @@ struct client_options {
     std::optional<std::string> bearer_token;
     /// Keeps cacheable answers (client/cache.hpp); null: no cache.
     std::shared_ptr<response_cache> cache;
+    /// Repeating calls that may safely be repeated (unary calls only).
+    retry_policy retry;
 };
 
 /// Per-call settings.
@@ -216,9 +231,32 @@ public:
                 kept.reset();  // the caller's own :if-match: its answer is theirs
             }
         }
+        const bool own_auth = !req.auth;
         seal(req);
-        auto ch = channels_[next_channel_++ % channels_.size()];
-        response r = co_await ch->exchange(std::move(req), deadline);
+        response r;
+        std::optional<sxtp::request> again;
+        std::chrono::milliseconds pause = options_.retry.backoff;
+        for (int attempt = 1;; ++attempt) {
+            const bool last = attempt >= options_.retry.max_attempts;
+            if (!last) again = req;
+            auto ch = channels_[next_channel_++ % channels_.size()];
+            r = co_await ch->exchange(std::move(req), deadline);
+            if (last || !may_repeat(r)) break;
+            // Wait, within the deadline; the caller's cancellation ends the wait.
+            std::uniform_real_distribution<double> jitter(0.8, 1.2);
+            auto until = clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(pause * jitter(rng_));
+            if (deadline && until >= *deadline) break;
+            pause *= 2;
+            boost::asio::steady_timer t(ex_, until);
+            boost::system::error_code ec;
+            co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (ec) break;
+            req = std::move(*again);
+            if (own_auth) {  // a fresh nonce and time: the server may have seen the first
+                req.auth.reset();
+                seal(req);
+            }
+        }
         if (r.set_cookie) cookies_.apply(*r.set_cookie);
         if (!cache_key.empty()) r = options_.cache->settle(cache_key, kept, std::move(r));
         co_return r;
@@ -288,6 +326,13 @@ private:
         if (opts.capabilities) req.capabilities = std::move(opts.capabilities);
         if (!req.cookies) req.cookies = cookies_.for_path(req.path);
         return deadline;
+    }
+
+    // Whether an answer says its request may be sent again (`:retry true`).
+    static bool may_repeat(const response& r) {
+        if (r.status.is_success() || !r.body) return false;
+        auto c = typed::try_from_sx<condition>(*r.body);
+        return c && c->retry.value_or(false);
     }
 
     // Adds the client's `:auth`, last: a signature covers everything else.
