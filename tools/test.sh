@@ -5,8 +5,9 @@
 #      libFuzzer targets, whose corpora are replayed, then each fuzzed for a
 #      minute: tools/fuzz_ci.sh),
 #   2. clang 14 with ThreadSanitizer: the server layer's tests (a server on
-#      several threads among them) and the threads example,
-#   3. g++ 12, optimised,
+#      several threads among them), the threads example and a short soak,
+#   3. g++ 12, optimised: the soak for about two minutes (55 s over TCP, 55 s
+#      over TLS), then everything else,
 # all with -Wall -Wextra -Wpedantic -Werror. CTest's summary of the g++ run
 # is the last thing printed. Idempotent; re-running rebuilds incrementally.
 # usage: tools/test.sh
@@ -28,11 +29,16 @@ bash tools/fuzz_ci.sh build/ci-asan 60
 echo "== clang 14, ThreadSanitizer (server layer)"
 cmake -S . -B build/ci-tsan -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSXTP_SANITIZE=thread -DSXTP_COMPILE_FAIL_TESTS=OFF >/dev/null
-cmake --build build/ci-tsan -j "$jobs" --target test_server threads
-(cd build/ci-tsan && TSAN_OPTIONS=halt_on_error=1 ctest -j "$jobs" -R '^server\.' --output-on-failure)
+cmake --build build/ci-tsan -j "$jobs" --target test_server threads test_soak
+(cd build/ci-tsan && TSAN_OPTIONS=halt_on_error=1 SXTP_SOAK_SECONDS=3 ctest -j "$jobs" -R '^(server|soak)\.' --output-on-failure)
 
 echo "== g++ 12, release"
 cmake -S . -B build/ci-gcc -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/ci-gcc -j "$jobs"
 cd build/ci-gcc
-ctest -j "$jobs" --output-on-failure
+if ! SXTP_SOAK_SECONDS=55 ctest -L soak --verbose >soak.log 2>&1; then
+    cat soak.log
+    exit 1
+fi
+grep -oE '(tcp|tls) soak: .*' soak.log
+ctest -j "$jobs" -LE soak --output-on-failure
