@@ -257,7 +257,7 @@ TEST_CASE("cli: --auth signs with HMAC or sends a bearer token") {
     std::remove(secret_file.c_str());
 }
 
-TEST_CASE("cli: subscribe prints events as they arrive; Ctrl-C cancels and exits 0") {
+TEST_CASE("cli: subscribe prints events as they arrive and Ctrl-C cancels and exits 0") {
     live_server s(kind::tcp);
     auto r = run_tool({"subscribe", s.uri("/ticks")}, SIGINT);
     CHECK(r.status == 0);

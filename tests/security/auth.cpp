@@ -431,7 +431,8 @@ std::string raw_exchange(asio::ip::tcp::socket& sock, wire::frame_reader& in, co
     ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
     std::string bytes;
     wire::write_frame(bytes, payload);
-    asio::write(sock, asio::buffer(bytes));
+    boost::system::error_code write_error;  // a server that refuses the frame may stop reading it: its answer still comes
+    asio::write(sock, asio::buffer(bytes), write_error);
     for (;;) {
         auto f = in.next();
         if (f.state == wire::frame::complete) return std::string(f.payload);

@@ -204,7 +204,7 @@ TEST_CASE("A stream refused before its head is a plain condition and one ended e
     });
 }
 
-TEST_CASE("Subscribe: typed events, then heartbeats until cancelled; the handler sees the cancel") {
+TEST_CASE("Subscribe: typed events, then heartbeats until cancelled, and the handler sees the cancel") {
     const kind k = GENERATE(kind::tcp, kind::unix_socket);
     sxtp::server_options o;
     o.heartbeat_interval = 40ms;

@@ -284,7 +284,7 @@ TEST_CASE("A client stream: chunks in, credit back, the answer at the end", "[st
     CHECK(std::get<wire::answer>(out[0]).id == call);
 }
 
-TEST_CASE("The server's credit reaches the client; a chunk beyond credit ends the request invalid", "[stream]") {
+TEST_CASE("The server's credit reaches the client and a chunk beyond credit ends the request invalid", "[stream]") {
     pair p;
     const auto call = p.client.send(req("create", "/upload", true));
     const auto id = only_request(p.to_server());

@@ -403,6 +403,23 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         }
     }
 
+    // After a framing error, the answer is out: end our side, then read and
+    // drop what the peer still sends (at most 1 MiB, at most 2 s) before
+    // closing, so that closing with unread input (a TCP reset) cannot
+    // destroy the answer before the peer reads it ("lingering close").
+    boost::asio::awaitable<void> linger() {
+        boost::system::error_code ec;
+        socket().shutdown(plain_socket::shutdown_send, ec);
+        boost::asio::steady_timer limit(ex, std::chrono::seconds(2));
+        limit.async_wait([self = this->shared_from_this()](boost::system::error_code e) {
+            if (!e) self->close();
+        });
+        char sink[4096];
+        for (std::size_t dropped = 0; !ec && !closed && dropped < (std::size_t{1} << 20);)
+            dropped += co_await stream.async_read_some(boost::asio::buffer(sink), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        limit.cancel();
+    }
+
     boost::asio::awaitable<void> write_loop() {
         auto self = this->shared_from_this();
         while (!closed) {
@@ -427,6 +444,9 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
             writer_idle = true;
             co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             writer_idle = false;
+        }
+        if constexpr (!is_tls) {
+            if (!closed && state.failed()) co_await linger();
         }
         if constexpr (is_tls) {
             if (!closed) {
