@@ -301,6 +301,13 @@ public:
     }
 
     const net::address& address() const noexcept { return where_; }
+
+    /// A typed reply from a response (what call<E> does with the answer):
+    /// the result, the condition, or malformed-result.
+    template <class E>
+    static reply<E> reply_from(response r) {
+        return to_reply<E>(std::move(r));
+    }
     cookie_jar& cookies() noexcept { return cookies_; }
 
 private:
