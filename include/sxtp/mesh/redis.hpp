@@ -57,7 +57,7 @@ struct redis_options {
     std::string host = "127.0.0.1";
     unsigned short port = 6379;
     /// Sent as AUTH after connecting, when set.
-    std::string password;
+    std::string password = {};
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds command_timeout{2000};
     std::size_t max_reply_bytes = std::size_t{16} << 20;
