@@ -113,20 +113,8 @@ struct mesh_fixture {
     }
 
     template <class F>
-    void run(F make, std::chrono::seconds limit = std::chrono::seconds(30)) {
-        bool done = false;
-        std::exception_ptr failure;
-        asio::co_spawn(io, make(), [&](std::exception_ptr e) {
-            failure = e;
-            done = true;
-        });
-        const auto until = std::chrono::steady_clock::now() + limit;
-        while (!done && std::chrono::steady_clock::now() < until) {
-            io.run_one_for(std::chrono::milliseconds(50));
-            if (io.stopped()) io.restart();
-        }
-        REQUIRE(done);
-        if (failure) std::rethrow_exception(failure);
+    void run(F make) {
+        sxtp_test::run_coroutine(io, std::move(make), std::chrono::seconds(30));
     }
     asio::awaitable<void> announce_all() {
         for (auto& n : nodes) co_await n->reg->announce("relations", "127.0.0.1", n->where.port);

@@ -2,6 +2,7 @@
 // register/expire/discover, withdraw, Redis down (cached nodes) and back
 // (nodes re-registered).
 #include "../support/redis_server.hpp"
+#include "../support/run_coroutine.hpp"
 
 #include <sxtp/mesh/registry.hpp>
 
@@ -18,22 +19,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Runs a coroutine to completion on `io`, at most `limit`.
 template <class F>
-void run(asio::io_context& io, F make, std::chrono::seconds limit = std::chrono::seconds(20)) {
-    bool done = false;
-    std::exception_ptr failure;
-    asio::co_spawn(io, make(), [&](std::exception_ptr e) {
-        failure = e;
-        done = true;
-    });
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!done && std::chrono::steady_clock::now() < until) {
-        io.run_one_for(std::chrono::milliseconds(50));
-        if (io.stopped()) io.restart();
-    }
-    REQUIRE(done);
-    if (failure) std::rethrow_exception(failure);
+void run(asio::io_context& io, F make) {
+    sxtp_test::run_coroutine(io, std::move(make), std::chrono::seconds(20));
 }
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {

@@ -4,6 +4,7 @@
 #define SXTP_TESTS_SUPPORT_NET_HARNESS_HPP
 
 #include "certs.hpp"
+#include "run_coroutine.hpp"
 
 #include <sxtp/client/client.hpp>
 #include <sxtp/server/server.hpp>
@@ -135,19 +136,7 @@ struct harness {
     /// fails the test if it takes longer than `limit`.
     template <class F>
     void run(F make, std::chrono::milliseconds limit = 10s) {
-        bool done = false;
-        std::exception_ptr failure;
-        asio::co_spawn(io, make(), [&](std::exception_ptr e) {
-            failure = e;
-            done = true;
-        });
-        const auto until = std::chrono::steady_clock::now() + limit;
-        while (!done && std::chrono::steady_clock::now() < until) {
-            io.run_one_for(50ms);
-            if (io.stopped()) io.restart();
-        }
-        REQUIRE(done);
-        if (failure) std::rethrow_exception(failure);
+        run_coroutine(io, std::move(make), limit);
     }
 
     /// Runs the io_context for `d` (letting connections wind down).
