@@ -116,6 +116,11 @@ struct live_server {
 
     explicit live_server(kind k, server_options o = {}) : h(k, std::move(o)) {
         h.srv->handle<echo>([](const no_params&, const sx::value& b, call_context&) -> sx::value { return b; });
+        h.srv->handle_raw("navigate", "/page", [](const request& req, call_context&) {  // answers the :host it was sent
+            response r;
+            r.body = sx::value::list(sx::value::make_symbol_unchecked("page"), req.headers && req.headers->host ? *req.headers->host : "");
+            return r;
+        });
         h.srv->handle<guarded>([](const no_params&, const no_body&, call_context& ctx) -> std::string { return "hello " + ctx.caller().name; });
         h.srv->handle<ticks>([c = cancelled](const no_params&, const no_body&, sxtp::stream<ticks>& out) -> asio::awaitable<void> {
             for (std::int64_t n = 1;; ++n) {
@@ -197,13 +202,24 @@ TEST_CASE("cli: bad input, refusals and unreachable servers have their exit stat
     CHECK(unreachable.status == 3);
     CHECK(unreachable.err.find("connection-failed") != std::string::npos);
 
-    auto usage = run_tool({"call", s.uri("/echo")});
+    auto usage = run_tool({"call"});
     CHECK(usage.status == 2);
+    auto too_many = run_tool({"call", s.uri("/echo"), "echo", "extra"});
+    CHECK(too_many.status == 2);
     auto bad_uri = run_tool({"ping", "http://example.com/"});
     CHECK(bad_uri.status == 2);
     auto help = run_tool({"call", "--help"});
     CHECK(help.status == 0);
     CHECK(help.out.find("--auth hmac:KEYID:SECRETFILE") != std::string::npos);
+}
+
+TEST_CASE("cli: a URI alone navigates") {
+    live_server s(kind::tcp);
+    auto alone = run_tool({s.uri("/page")});
+    CHECK(alone.status == 0);
+    CHECK(alone.out == "(page \"127.0.0.1\")\n");  // :headers {:host …} as SPEC §9 says
+    auto call = run_tool({"call", s.uri("/page")});
+    CHECK(call.out == alone.out);
 }
 
 TEST_CASE("cli: --full, headers, capabilities and colour") {

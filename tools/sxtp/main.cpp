@@ -37,7 +37,8 @@ constexpr std::size_t max_input_bytes = std::size_t{1} << 30;  // 1 GiB
 constexpr std::string_view usage = R"usage(usage: sxtp COMMAND [OPTIONS] [FILE | URI …]
 
 Requests (URI: sxtp://host[:port]/path, sxtps://host[:port]/path, unix:/socket/path):
-  call URI VERB               send one request; print the answer's body
+  call URI [VERB]             send one request (verb navigate if none); print the
+                              answer's body. `sxtp URI` alone is `sxtp call URI`
   inspect URI                 what the path offers: verbs, capabilities, schemas, cache
   ping URI [--count N]        round-trip time of N pings (default 1)
   subscribe URI               open a stream (verb subscribe unless --verb) and print
@@ -221,11 +222,11 @@ int net_main(const std::vector<std::string_view>& args) {
             positional.emplace_back(a);
         }
     }
-    const std::size_t wanted = o.command == "call" ? 2 : 1;
-    if (positional.size() != wanted)
-        return usage_error(o.command == "call" ? "call needs URI and VERB" : o.command + " needs URI (and nothing more)");
+    // `call URI` alone navigates (SPEC §9: a URI alone is a navigate request).
+    const bool fits = o.command == "call" ? positional.size() == 1 || positional.size() == 2 : positional.size() == 1;
+    if (!fits) return usage_error(o.command == "call" ? "call needs URI [VERB]" : o.command + " needs URI (and nothing more)");
     o.uri = positional[0];
-    if (o.command == "call") o.verb = positional[1];
+    if (o.command == "call") o.verb = positional.size() == 2 ? positional[1] : "navigate";
     else if (o.command == "inspect") o.verb = "inspect";
     else if (o.command == "subscribe" && o.verb.empty()) o.verb = "subscribe";
     const auto where = sxtp::net::parse_address(o.uri);
@@ -255,6 +256,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (args[0] == "call" || args[0] == "inspect" || args[0] == "ping" || args[0] == "subscribe") return net_main(args);
+    if (args[0].starts_with("sxtp://") || args[0].starts_with("sxtps://") || args[0].starts_with("unix:") || args[0].starts_with("sxtp+unix://")) {
+        std::vector<std::string_view> as_call{"call"};  // `sxtp URI [OPTIONS]`: navigate
+        as_call.insert(as_call.end(), args.begin(), args.end());
+        return net_main(as_call);
+    }
     options o;
     o.command = std::string(args[0]);
     if (o.command != "canon" && o.command != "hash" && o.command != "pretty")
