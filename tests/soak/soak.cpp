@@ -132,16 +132,19 @@ void soak(kind k) {
             const std::string what = r.ok() ? "ok" : outcome_of(r.condition());
             t.end("deadline", what, (r.ok() && r.value() == nap.ms) || what == "deadline-exceeded");
         } else if (pick < 90) {  // cancelled by the caller after a moment
-            asio::cancellation_signal sig;
+            // The signal outlives this scope: the timer may have fired (its
+            // handler queued, beyond cancel()) just as the call finished.
+            auto sig = std::make_shared<asio::cancellation_signal>();
+            auto over = std::make_shared<bool>(false);
             asio::steady_timer timer(io, std::chrono::milliseconds(n % 5));
-            timer.async_wait([&sig](boost::system::error_code ec) {
-                if (!ec) sig.emit(asio::cancellation_type::terminal);
+            timer.async_wait([sig, over](boost::system::error_code ec) {
+                if (!ec && !*over) sig->emit(asio::cancellation_type::terminal);
             });
             bool done = false;
             std::string what;
             bool allowed = false;
             const svc::nap nap{20};
-            asio::co_spawn(io, main_client.call<svc::sleep>(nap), asio::bind_cancellation_slot(sig.slot(), [&](std::exception_ptr, reply<svc::sleep> r) {
+            asio::co_spawn(io, main_client.call<svc::sleep>(nap), asio::bind_cancellation_slot(sig->slot(), [&](std::exception_ptr, reply<svc::sleep> r) {
                 what = r.ok() ? "ok" : outcome_of(r.condition());
                 allowed = r.ok() || what == "cancelled";
                 done = true;
@@ -151,6 +154,7 @@ void soak(kind k) {
                 wait.expires_after(std::chrono::milliseconds(2));
                 co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
             }
+            *over = true;
             timer.cancel();
             t.end("cancel", what, allowed);
         } else if (pick < 95) {  // a client that goes away with a call in flight
