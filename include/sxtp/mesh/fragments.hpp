@@ -63,26 +63,26 @@ public:
     /// this registry does not have are skipped (and reported in `unknown`).
     std::vector<sx::value> needed(const sx::value& content, const std::set<std::string>& known, std::set<std::string>* unknown = nullptr) const {
         std::set<std::string> seen;
-        std::vector<const sx::value*> todo{&content};
-        while (!todo.empty()) {
-            const sx::value* v = todo.back();
-            todo.pop_back();
+        std::vector<const sx::value*> pending{&content};
+        while (!pending.empty()) {
+            const sx::value* v = pending.back();
+            pending.pop_back();
             if (!v->is_list() && !v->is_dict()) continue;
             if (v->is_dict()) {
-                for (const auto& e : v->entries()) todo.push_back(&e.val);
+                for (const auto& e : v->entries()) pending.push_back(&e.val);
                 continue;
             }
             if (!v->empty() && (*v)[0].is_symbol()) {
                 const std::string_view head = (*v)[0].name();
                 if (head.starts_with('~') && seen.insert(std::string(head)).second) {
                     if (const sx::value* def = find(head)) {
-                        for (std::size_t i = 3; i < def->size(); ++i) todo.push_back(&(*def)[i]);  // its body uses others
+                        for (std::size_t i = 3; i < def->size(); ++i) pending.push_back(&(*def)[i]);  // its body uses others
                     } else if (unknown) {
                         unknown->insert(std::string(head));
                     }
                 }
             }
-            for (const auto& item : v->items()) todo.push_back(&item);
+            for (const auto& item : v->items()) pending.push_back(&item);
         }
         std::vector<sx::value> out;
         for (const auto& name : seen)
