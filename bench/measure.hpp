@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bench_support {
@@ -35,6 +36,32 @@ double measure(double seconds, Op op) {
         best = std::min(best, elapsed / static_cast<double>(n));
     }
     return best;
+}
+
+/// Seconds per call of `a` and of `b`, measured alternately: 15 rounds of a
+/// short run of each, best run of each side kept. On a shared machine a slow
+/// spell then hits both sides of a ratio alike, instead of whichever was
+/// being measured at the time.
+template <class A, class B>
+std::pair<double, double> measure_pair(double seconds, A a, B b) {
+    constexpr int rounds = 15;
+    double best_a = 1e9, best_b = 1e9;
+    auto run = [&](auto& op, double& best) {
+        std::size_t n = 0;
+        const auto t0 = std::chrono::steady_clock::now();
+        double elapsed = 0;
+        do {
+            for (int i = 0; i < 16; ++i) op();
+            n += 16;
+            elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        } while (elapsed < seconds / (2 * rounds));
+        best = std::min(best, elapsed / static_cast<double>(n));
+    };
+    for (int round = 0; round < rounds; ++round) {
+        run(a, best_a);
+        run(b, best_b);
+    }
+    return {best_a, best_b};
 }
 
 /// The p-quantile (0..1) of `v` (sorted in place); 0 when empty.

@@ -4,7 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <random>
 #include <limits>
 #include <string>
 
@@ -42,6 +46,41 @@ TEST_CASE("printer: floats are written as ECMAScript Number::toString and plus .
         CHECK(canonical(value(d)) == text);
         CHECK(read(text).as_float() == d);
     }
+}
+
+TEST_CASE("printer: short decimals are the shortest round-trip digits") {
+    // For 1e-6 <= |d| < 1e15 ECMAScript's layout is plain decimal notation, which is
+    // what std::to_chars prints in its shortest fixed form: the printer's
+    // short-decimal path must agree with it on every value.
+    std::mt19937_64 rng(20261121);
+    auto expected = [](double d) {
+        char buf[64];
+        std::string s(buf, std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed).ptr);
+        if (s.find('.') == std::string::npos) s += ".0";
+        return s;
+    };
+    std::size_t checked = 0;
+    auto check = [&](double d) {
+        if (!(std::fabs(d) >= 1e-6 && std::fabs(d) < 1e15)) return;
+        const std::string got = canonical(value(d));
+        if (got != expected(d)) FAIL("value " << expected(d) << " printed as " << got);
+        ++checked;
+    };
+    const double powers[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+    for (int i = 0; i < 200000; ++i) {
+        // A decimal with a few digits (as prices and scores are), divided exactly or not.
+        const std::uint64_t m = rng() % static_cast<std::uint64_t>(powers[1 + rng() % 17]);
+        const double d = static_cast<double>(m) / powers[rng() % 18];
+        check(i % 2 ? d : -d);
+        // Any bit pattern, and its neighbours.
+        const double r = std::bit_cast<double>(rng());
+        check(r);
+        check(std::nextafter(d, 0.0));
+        check(std::nextafter(d, 1e300));
+    }
+    for (double d : {4503599627370495.5, 4503599627370496.5, 0.1 + 0.2, 1e-6, 9.999999999999999e14, 0.3, 2.675, 1.005})
+        check(d);
+    CHECK(checked > 400000);
 }
 
 TEST_CASE("printer: NaN and infinities cannot be encoded") {

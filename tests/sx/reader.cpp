@@ -4,7 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <random>
 #include <limits>
 #include <string>
 
@@ -201,4 +206,46 @@ TEST_CASE("reader: extreme numbers") {
     CHECK(read("5e-324").as_float() == std::numeric_limits<double>::denorm_min());
     CHECK(read("0.1").as_float() == 0.1);
     CHECK(try_read("100000000000000000000000000000000000").error().code == error::integer_out_of_range);
+}
+
+TEST_CASE("reader: floats read exactly as from_chars reads them") {
+    // The reader takes a shortcut for short decimals (Clinger's fast path);
+    // every float must still be the correctly rounded double.
+    std::mt19937_64 rng(7);
+    const char digits[] = "0123456789";
+    for (int i = 0; i < 100000; ++i) {
+        std::string t = rng() % 2 ? "-" : "";
+        const int whole = 1 + static_cast<int>(rng() % 10), frac = static_cast<int>(rng() % 19);
+        for (int k = 0; k < whole; ++k) t += digits[rng() % 10];
+        if (frac || rng() % 2 == 0) {
+            t += '.';
+            for (int k = 0; k < std::max(frac, 1); ++k) t += digits[rng() % 10];
+        }
+        if (rng() % 3 == 0) t += (rng() % 2 ? "e" : "E-") + std::to_string(rng() % 30);
+        double expected = 0;
+        const auto r = std::from_chars(t.data(), t.data() + t.size(), expected);
+        REQUIRE(r.ec == std::errc{});
+        const auto v = try_read(t);
+        REQUIRE(v.has_value());
+        if (!v->is_float()) continue;  // an integer token
+        if (std::bit_cast<std::uint64_t>(v->as_float()) != std::bit_cast<std::uint64_t>(expected))
+            FAIL(t << " read as " << v->as_float() << ", from_chars gives " << expected);
+    }
+}
+
+TEST_CASE("reader: symbol tokens end exactly where the character classes say") {
+    // The word-at-a-time scan must stop at the first byte outside cc_symbol,
+    // wherever it lies in the word, for every byte value.
+    for (int b = 0; b < 256; ++b) {
+        for (std::size_t at = 0; at < 20; ++at) {
+            std::string s(24, 'a');
+            s[at] = static_cast<char>(b);
+            const char* stop = detail::skip_symbol_chars(s.data(), s.data() + s.size());
+            const char* expected = s.data();
+            while (expected < s.data() + s.size() && detail::has_class(*expected, detail::cc_symbol)) ++expected;
+            if (stop != expected) FAIL("byte " << b << " at " << at);
+        }
+    }
+    CHECK(try_read("(ab,c)").error().offset == 3);
+    CHECK(try_read("(abcdefghij`k)").error().offset == 11);
 }

@@ -4,6 +4,7 @@
 
 #include <sxtp/sx/detail/lexer.hpp>
 #include <sxtp/sx/detail/value_stack.hpp>
+#include <sxtp/sx/document.hpp>
 #include <sxtp/sx/error.hpp>
 #include <sxtp/sx/value.hpp>
 
@@ -44,6 +45,12 @@ public:
     /// Reads a document of any number (zero included) of top-level forms.
     read_result<std::vector<value>> read_all(std::string_view text);
 
+    /// As read(text), into `doc`'s arena (see sx::document): the fastest
+    /// way to read. On error `doc` is left empty.
+    read_result<void> read(std::string_view text, document& doc);
+    /// As read_all(text), into `doc`'s arena. On error `doc` is left empty.
+    read_result<void> read_all(std::string_view text, document& doc);
+
     /// Reads the next top-level form of `text` at or after byte `offset`
     /// (whitespace and comments before it are skipped) and moves `offset`
     /// just past it; what follows is not looked at. `depth_used` levels of
@@ -61,16 +68,21 @@ private:
     };
     enum class mode { one, all, next };
 
-    error parse(std::string_view text, mode m, std::vector<value>& out, std::size_t start = 0);
-    error close_container(const char* at, frame::type closing);
-    error finish_value(std::vector<value>& out, mode m, bool& have_top);
+    template <class Blocks>
+    error parse(std::string_view text, mode m, Blocks& blocks, std::size_t start = 0);
+    template <class Blocks>
+    void push_atom(const detail::token& tok, Blocks& blocks);
+    template <class Blocks>
+    error close_container(const char* at, frame::type closing, Blocks& blocks);
+    template <class Blocks>
+    error finish_value(bool& have_top, Blocks& blocks);
+    read_result<void> read_into(std::string_view text, mode m, document& doc);
     error sort_dict(const frame& f);
-    error push(value v, const char* at);
     read_error make_error(std::string_view text, error e) const;
 
     read_options options_;
     detail::lexer lex_;
-    detail::value_stack stack_;         // finished items (and their offsets) waiting for their container
+    detail::value_stack stack_;         // finished items (and their offsets) waiting for their container, then the top-level forms
     std::vector<frame> frames_;
     std::vector<std::size_t> order_;    // dict entry order while sorting many keys
     const char* begin_ = nullptr;

@@ -89,7 +89,10 @@ public:
 private:
     [[gnu::noinline]] void grow(std::size_t n) {
         const std::size_t used = static_cast<std::size_t>(p_ - s_.data());
-        s_.resize(std::max({s_.capacity(), 2 * s_.size(), used + n + 256}));
+        // resize() zero-fills: grow by about what is written so far, not to
+        // the whole capacity of a reused string (std::string itself grows
+        // its capacity geometrically).
+        s_.resize(std::max(used + n + 256, 2 * used));
         p_ = s_.data() + used;
         end_ = s_.data() + s_.size();
     }

@@ -81,6 +81,33 @@ inline const char* skip_plain_ascii_words(const char* p, const char* end) noexce
     return p;
 }
 
+/// The first byte at or after `p` that cannot be part of a symbol, keyword or
+/// number token (a byte without cc_symbol), eight bytes at a time.
+inline const char* skip_symbol_chars(const char* p, const char* end) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        auto has_byte = [&](std::uint64_t x, unsigned char c) {
+            const std::uint64_t y = x ^ (c * ones);
+            return (y - ones) & ~y & highs;
+        };
+        // Symbol bytes are 0x21–0x7E except " ' ( ) , ; [ \ ] ` { }.
+        while (end - p >= 8) {
+            std::uint64_t x;
+            std::memcpy(&x, p, 8);
+            const std::uint64_t folded = x & (0xDF * ones);  // [ and {, ] and }
+            const std::uint64_t stop = ((x - 0x21 * ones) & ~x & highs) | (x & highs) | has_byte(x, 0x7F) |
+                                       has_byte(x & (0xFE * ones), '(') | has_byte(folded, '[') | has_byte(folded, ']') |
+                                       has_byte(x, '"') | has_byte(x, '\'') | has_byte(x, ',') | has_byte(x, ';') |
+                                       has_byte(x, '\\') | has_byte(x, '`');
+            // Each test flags its lowest match exactly (borrows only run upwards).
+            if (stop) return p + (std::countr_zero(stop) >> 3);
+            p += 8;
+        }
+    }
+    while (p < end && has_class(*p, cc_symbol)) ++p;
+    return p;
+}
+
 /// The reader's scan over string text: the first byte that is not printable
 /// ASCII other than `"`, `\\` and DEL.
 inline const char* skip_plain_ascii(const char* p, const char* end) noexcept {

@@ -25,28 +25,12 @@ struct token {
     type t = type::end;
     bool b = false;
     std::uint8_t text_flags = 0;  // strings: value_access::verified_utf8 / no_escapes
-    bool can_overread = false;    // symbols/keywords: 16 bytes readable from text.data()
+    bool can_overread = false;    // 16 bytes are readable from text.data()
     std::string_view text;        // string contents (decoded), symbol or keyword name
     std::int64_t i = 0;
     double f = 0;
     const char* start = nullptr;  // first byte of the token
 
-    /// The value of an atom token.
-    value to_value() const {
-        switch (t) {
-        case type::string: {
-            value v = value_access::text_value(kind::string, text);
-            value_access::set_text_flags(v, text_flags);
-            return v;
-        }
-        case type::symbol: return value_access::text_value(kind::symbol, text, can_overread);
-        case type::keyword: return value_access::text_value(kind::keyword, text, can_overread);
-        case type::integer: return value(i);
-        case type::floating: return value(f);
-        case type::boolean: return value(b);
-        default: return value();
-        }
-    }
     bool is_atom() const noexcept { return t >= type::string; }
 };
 
@@ -127,6 +111,7 @@ private:
                 tok.t = token::type::string;
                 tok.text = std::string_view(s, static_cast<std::size_t>(p - s));
                 tok.text_flags = flags;
+                tok.can_overread = end_ - s >= 16;
                 p_ = p + 1;
                 return error{};
             }
@@ -171,6 +156,7 @@ private:
                 tok.t = token::type::string;
                 tok.text = scratch_;
                 tok.text_flags = value_access::verified_utf8;
+                tok.can_overread = false;
                 p_ = p + 1;
                 return error{};
             }
@@ -215,7 +201,7 @@ private:
     error read_atom(token& tok) {
         const char* const s = p_;
         const char* p = p_;
-        while (p < end_ && has_class(*p, cc_symbol)) ++p;
+        p = skip_symbol_chars(p, end_);
         if (p == s) { error_at_ = s; return error::unexpected_character; }
         p_ = p;
         const std::string_view tok_text(s, static_cast<std::size_t>(p - s));
@@ -284,10 +270,45 @@ private:
             tok.t = token::type::integer;
             return error{};
         }
+        if (fast_float(text, negative, tok.f)) {
+            tok.t = token::type::floating;
+            return error{};
+        }
         const auto r = std::from_chars(text.data(), e, tok.f, std::chars_format::general);
         if (r.ec != std::errc{} || r.ptr != e) return error::float_out_of_range;
         tok.t = token::type::floating;
         return error{};
+    }
+
+    // Clinger's fast path for a syntactically valid float: with at most 15
+    // significant digits the digits form an exact double, so do powers of ten
+    // up to 1e22, and one IEEE multiplication or division of exact operands is
+    // correctly rounded — the same double from_chars returns. False when the
+    // number is outside that case.
+    static bool fast_float(std::string_view text, bool negative, double& out) noexcept {
+        static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                            1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        const char* r = text.data() + (negative ? 1 : 0);
+        const char* const e = text.data() + text.size();
+        std::uint64_t m = 0;  // wraps past 19 digits, but is then not used
+        int digits = 0, scale = 0;
+        for (; r < e && is_digit(*r); ++r, ++digits) m = m * 10 + static_cast<unsigned>(*r - '0');
+        if (r < e && *r == '.')
+            for (++r; r < e && is_digit(*r); ++r, ++digits, --scale) m = m * 10 + static_cast<unsigned>(*r - '0');
+        if (r < e) {  // an exponent: [eE][+-]?digits
+            ++r;
+            const bool minus = *r == '-';
+            if (*r == '+' || *r == '-') ++r;
+            int x = 0;
+            for (; r < e; ++r)
+                if (x < 1000) x = x * 10 + (*r - '0');
+            scale += minus ? -x : x;
+        }
+        if (digits > 15 || scale < -22 || scale > 22) return false;
+        double x = static_cast<double>(m);
+        x = scale < 0 ? x / powers[-scale] : x * powers[scale];
+        out = negative ? -x : x;
+        return true;
     }
 
     const char* begin_ = nullptr;

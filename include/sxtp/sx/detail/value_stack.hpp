@@ -36,8 +36,23 @@ public:
         offsets_[size_] = offset;
         ++size_;
     }
+    /// Makes room for one more entry, so the next push cannot fail.
+    void make_room() {
+        if (size_ == capacity_) grow();
+    }
+    /// Pushes a value given as its two words (see value_access::words).
+    void push_words(value_access::words w, std::size_t offset) {
+        make_room();
+        value_access::store(values_ + size_, w);
+        offsets_[size_] = offset;
+        ++size_;
+    }
+    /// Forgets every entry without destroying it: for values whose blocks an
+    /// arena owns.
+    void forget() noexcept { size_ = 0; }
     /// Moves items [base, size) to raw storage `to` and drops them from the stack.
     void relocate(std::size_t base, value* to) noexcept {
+        if (size_ == base) return;
         std::memcpy(static_cast<void*>(to), static_cast<const void*>(values_ + base), (size_ - base) * sizeof(value));
         size_ = base;
     }

@@ -81,26 +81,55 @@ struct value_access {
         v.s_.wide.items = nullptr;
         return b;
     }
-    static value text_value(kind k, std::string_view s) { return value(k, s); }
-    // As text_value; with `can_overread`, 16 bytes from s.data() are readable,
-    // so short text is copied with two fixed loads and masked.
-    static value text_value(kind k, std::string_view s, bool can_overread) {
-        if (!can_overread || s.size() > value::small_capacity) return value(k, s);
-        std::uint64_t w[2];
-        std::memcpy(w, s.data(), 16);
-        if constexpr (std::endian::native == std::endian::little) {
-            const std::size_t n = s.size();
-            w[0] &= n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
-            w[1] &= n <= 8 ? 0 : (std::uint64_t{1} << (8 * (n - 8))) - 1;
-        } else {
-            return value(k, s);
-        }
-        value v;
-        v.s_.small.k = k;
-        v.s_.small.size = static_cast<std::uint8_t>(s.size());
-        std::memcpy(v.s_.small.data, w, value::small_capacity);
-        return v;
+    // The 16 bytes of a value as two words, stored in memory order: byte 0
+    // the kind, byte 1 the text flags and inline size, bytes 2–15 inline
+    // text; bytes 8–15 the payload of a wide value. The reader builds values
+    // in registers with these and stores each with two word writes.
+    struct words {
+        std::uint64_t lo, hi;
+    };
+    static void store(void* slot, words w) noexcept {
+        std::memcpy(slot, &w.lo, 8);
+        std::memcpy(static_cast<char*>(slot) + 8, &w.hi, 8);
     }
+    static constexpr std::uint64_t head_word(kind k, std::uint8_t second) noexcept {
+        if constexpr (std::endian::native == std::endian::little)
+            return static_cast<std::uint64_t>(k) | std::uint64_t{second} << 8;
+        else
+            return static_cast<std::uint64_t>(k) << 56 | std::uint64_t{second} << 48;
+    }
+    static words scalar_words(kind k, std::uint64_t payload) noexcept { return {head_word(k, 0), payload}; }
+    static words pointer_words(kind k, std::uint8_t marker, const void* p) noexcept {
+        return {head_word(k, marker), reinterpret_cast<std::uintptr_t>(p)};
+    }
+    // Inline text of at most 14 bytes with `flags`. With `can_overread`, 16
+    // bytes from s are readable, so the text is loaded with two fixed loads
+    // and masked instead of copied byte by byte.
+    static words inline_text_words(kind k, const char* s, std::size_t n, std::uint8_t flags, bool can_overread) noexcept {
+        const auto second = static_cast<std::uint8_t>(flags | n);
+        if constexpr (std::endian::native == std::endian::little) {
+            std::uint64_t w[2] = {0, 0};
+            if (can_overread) {
+                std::memcpy(w, s, 16);
+                w[0] &= n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1;
+                w[1] &= n <= 8 ? 0 : (std::uint64_t{1} << (8 * (n - 8))) - 1;
+            } else if (n) {
+                std::memcpy(w, s, n);
+            }
+            return {head_word(k, second) | w[0] << 16, w[0] >> 48 | w[1] << 16};
+        } else {
+            unsigned char bytes[16] = {};
+            bytes[0] = static_cast<unsigned char>(k);
+            bytes[1] = second;
+            if (n) std::memcpy(bytes + 2, s, n);
+            words w;
+            std::memcpy(&w.lo, bytes, 8);
+            std::memcpy(&w.hi, bytes + 8, 8);
+            return w;
+        }
+    }
+    static constexpr std::uint8_t heap_flag = value::heap_bit;
+    static constexpr std::size_t small_text = value::small_capacity;
 
     // Frees every block reachable from `root`, without recursion or allocation.
     static void destroy_tree(items_block* root) noexcept {

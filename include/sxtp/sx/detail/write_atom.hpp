@@ -106,11 +106,59 @@ error write_string(Writer& out, std::string_view s) {
     return error{};
 }
 
+template <class Writer>
+error write_atom_general(Writer& out, const value& v, bool sep);
+
 /// Writes the canonical text of an atom, preceded by a space when `sep`.
 /// Containers are not atoms and are left to the caller. Returns
 /// error::non_finite_float or error::invalid_utf8.
+///
+/// The common atoms (short names, integers, short strings the reader found
+/// free of escapes) are written here, inline; the rest in write_atom_general.
 template <class Writer>
-error write_atom(Writer& out, const value& v, bool sep = false) {
+inline error write_atom(Writer& out, const value& v, bool sep = false) {
+    using va = value_access;
+    switch (v.type()) {
+    case kind::keyword:
+    case kind::symbol:
+        if (!va::heap_text(v)) {
+            char* o = out.room(va::inline_capacity + 2);
+            *o = ' ';
+            o += sep;
+            *o = ':';
+            o += v.is_keyword();
+            std::memcpy(o, va::inline_data(v), va::inline_capacity);
+            out.commit(o + va::inline_size(v));
+            return error{};
+        }
+        break;
+    case kind::integer: {
+        char* o = out.room(25);
+        *o = ' ';
+        o += sep;
+        out.commit(std::to_chars(o, o + 24, v.as_int()).ptr);
+        return error{};
+    }
+    case kind::string:
+        if ((va::text_flags(v) & va::no_escapes) && !va::heap_text(v)) {
+            char* o = out.room(va::inline_capacity + 3);
+            *o = ' ';
+            o += sep;
+            *o++ = '"';
+            std::memcpy(o, va::inline_data(v), va::inline_capacity);
+            o += va::inline_size(v);
+            *o++ = '"';
+            out.commit(o);
+            return error{};
+        }
+        break;
+    default: break;
+    }
+    return write_atom_general(out, v, sep);
+}
+
+template <class Writer>
+error write_atom_general(Writer& out, const value& v, bool sep) {
     using va = value_access;
     switch (v.type()) {
     case kind::nil:

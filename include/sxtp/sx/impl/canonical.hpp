@@ -12,45 +12,60 @@ namespace detail {
 template <class Writer>
 error write_canonical_to(Writer& out, const value& root) {
     if (root.is_atom()) return write_atom(out, root);
+    // The container being written is kept in locals; the stack holds the
+    // ones it is nested in (32 levels inline, then the heap).
     struct level {
-        const value* items;
-        std::size_t count;  // values, so a dict counts keys and values
-        std::size_t next;
+        const value* next;
+        const value* end;
         bool dict;
     };
     small_stack<level, 32> stack;
-    auto open = [&](const value& v) {
-        const bool dict = v.is_dict();
+    const value* it = nullptr;
+    const value* end = nullptr;
+    bool dict = false;
+    bool sep = false;  // a space before the next item
+    // Writes v's opening bracket and makes it the current container; an
+    // empty one is written whole. True when entered.
+    auto enter = [&](const value& v) {
+        const bool d = v.is_dict();
         items_block* b = value_access::block(v);
         if (!b || b->size == 0) {
-            out.put(dict ? "{}" : "()", 2);
-            return;
+            out.put(d ? "{}" : "()", 2);
+            return false;
         }
-        out.put(dict ? '{' : '(');
-        stack.push({b->items(), b->size, 0, dict});
+        out.put(d ? '{' : '(');
+        if (it) stack.push({it, end, dict});
+        it = b->items();
+        end = it + b->size;
+        dict = d;
+        return true;
     };
-    open(root);
-    while (!stack.empty()) {
+    if (!enter(root)) return error{};
+    for (;;) {
         if constexpr (requires { out.sink().full(); }) {  // a width probe: stop once it overflows
             out.flush();
             if (out.sink().full()) return error{};
         }
-        level& top = stack.top();
-        if (top.next == top.count) {
-            out.put(top.dict ? '}' : ')');
+        if (it == end) {
+            out.put(dict ? '}' : ')');
+            if (stack.empty()) return error{};
+            const level l = stack.top();
             stack.pop();
+            it = l.next;
+            end = l.end;
+            dict = l.dict;
+            sep = true;
             continue;
         }
-        const bool sep = top.next > 0;
-        const value& v = top.items[top.next++];
+        const value& v = *it++;
         if (v.is_atom()) {
             if (const error e = write_atom(out, v, sep); e != error{}) return e;
+            sep = true;
         } else {
             if (sep) out.put(' ');
-            open(v);  // may grow the stack; `top` is not used after this
+            sep = !enter(v);
         }
     }
-    return error{};
 }
 
 } // namespace detail

@@ -7,6 +7,8 @@
 #include <sxtp/sx/detail/utf8.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <charconv>
 #include <system_error>
 
@@ -23,23 +25,46 @@ inline read_error reader::make_error(std::string_view text, error e) const {
     return r;
 }
 
-inline error reader::push(value v, const char* at) {
-    stack_.push(std::move(v), static_cast<std::size_t>(at - begin_));
-    return error{};
-}
+namespace detail {
+
+// Where the reader puts list/dict blocks and long text: the heap (values
+// that own their blocks) or a document's arena (values that do not).
+struct heap_blocks {
+    items_block* items(std::size_t n) { return allocate_items(n); }
+    text_block* text(std::string_view s) { return allocate_text(s); }
+};
+
+struct arena_blocks {
+    arena& a;
+    items_block* items(std::size_t n) {
+        // n is bounded by the reader's stack, so the size cannot overflow.
+        auto* b = static_cast<items_block*>(a.allocate(sizeof(items_block) + n * sizeof(value)));
+        b->size = 0;
+        b->capacity = n;
+        return b;
+    }
+    text_block* text(std::string_view s) {
+        auto* b = static_cast<text_block*>(a.allocate(sizeof(text_block) + s.size()));
+        b->size = s.size();
+        std::memcpy(b->chars(), s.data(), s.size());
+        return b;
+    }
+};
+
+} // namespace detail
 
 inline read_result<value> reader::read(std::string_view text) {
-    std::vector<value> unused;
-    if (const error e = parse(text, mode::one, unused); e != error{}) return make_error(text, e);
+    detail::heap_blocks heap;
+    if (const error e = parse(text, mode::one, heap); e != error{}) return make_error(text, e);
     value v = std::move(stack_[0]);
     stack_.clear();
     return v;
 }
 
 inline read_result<value> reader::read_next(std::string_view text, std::size_t& offset, std::size_t depth_used) {
-    std::vector<value> unused;
+    detail::heap_blocks heap;
     depth_used_ = depth_used;
-    const error e = parse(text.substr(0, text.size()), mode::next, unused, std::min(offset, text.size()));
+    const error e = parse(text, mode::next, heap, std::min(offset, text.size()));
     depth_used_ = 0;
     if (e != error{}) return make_error(text, e);
     offset = static_cast<std::size_t>(lex_.pos() - text.data());
@@ -49,12 +74,68 @@ inline read_result<value> reader::read_next(std::string_view text, std::size_t& 
 }
 
 inline read_result<std::vector<value>> reader::read_all(std::string_view text) {
-    std::vector<value> out;
-    if (const error e = parse(text, mode::all, out); e != error{}) return make_error(text, e);
+    detail::heap_blocks heap;
+    if (const error e = parse(text, mode::all, heap); e != error{}) return make_error(text, e);
+    std::vector<value> out(stack_.size());  // nils, overwritten byte-wise by the forms
+    stack_.relocate(0, out.data());
     return out;
 }
 
-inline error reader::parse(std::string_view text, mode m, std::vector<value>& out, std::size_t start) {
+inline read_result<void> reader::read(std::string_view text, document& doc) { return read_into(text, mode::one, doc); }
+inline read_result<void> reader::read_all(std::string_view text, document& doc) { return read_into(text, mode::all, doc); }
+
+inline read_result<void> reader::read_into(std::string_view text, mode m, document& doc) {
+    // Most texts need about twice their size: one chunk, sized up front.
+    doc.clear(2 * text.size() + 256);
+    detail::arena_blocks blocks{doc.arena_};
+    error e{};
+    try {
+        e = parse(text, m, blocks);
+        if (e == error{}) {
+            const std::size_t n = stack_.size();
+            auto* forms = static_cast<value*>(doc.arena_.allocate(n * sizeof(value)));
+            stack_.relocate(0, forms);
+            doc.forms_ = forms;
+            doc.count_ = n;
+            return {};
+        }
+    } catch (...) {
+        stack_.forget();  // the arena owns their blocks
+        doc.clear(0);
+        throw;
+    }
+    stack_.forget();
+    doc.clear(0);
+    return make_error(text, e);
+}
+
+template <class Blocks>
+inline void reader::push_atom(const detail::token& tok, Blocks& blocks) {
+    using va = detail::value_access;
+    using type = detail::token::type;
+    auto text_words = [&](kind k, std::uint8_t flags) {
+        const std::string_view t = tok.text;
+        if (t.size() <= va::small_text) return va::inline_text_words(k, t.data(), t.size(), flags, tok.can_overread);
+        return va::pointer_words(k, static_cast<std::uint8_t>(va::heap_flag | flags), blocks.text(t));
+    };
+    stack_.make_room();  // before a text block is allocated, so it cannot leak
+    va::words w{0, 0};
+    switch (tok.t) {
+    case type::string: w = text_words(kind::string, tok.text_flags); break;
+    case type::symbol: w = text_words(kind::symbol, 0); break;
+    case type::keyword: w = text_words(kind::keyword, 0); break;
+    case type::integer: w = va::scalar_words(kind::integer, static_cast<std::uint64_t>(tok.i)); break;
+    case type::floating: w = va::scalar_words(kind::floating, std::bit_cast<std::uint64_t>(tok.f)); break;
+    case type::boolean: w = va::scalar_words(kind::boolean, tok.b ? 1 : 0); break;
+    default: break;  // nil
+    }
+    stack_.push_words(w, static_cast<std::size_t>(tok.start - begin_));
+}
+
+// Leaves the value read (mode one and next) or every top-level form (mode
+// all) on stack_.
+template <class Blocks>
+inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::size_t start) {
     stack_.clear();
     frames_.clear();
     lex_.reset(text);
@@ -87,9 +168,9 @@ inline error reader::parse(std::string_view text, mode m, std::vector<value>& ou
             frames_.push_back({tok.t == type::open_list ? frame::type::list : tok.t == type::open_dict ? frame::type::dict : frame::type::quote,
                                stack_.size(), static_cast<std::size_t>(tok.start - begin_)});
             continue;
-        case type::close_list: e = close_container(tok.start, frame::type::list); break;
-        case type::close_dict: e = close_container(tok.start, frame::type::dict); break;
-        default: push(tok.to_value(), tok.start); break;
+        case type::close_list: e = close_container(tok.start, frame::type::list, blocks); break;
+        case type::close_dict: e = close_container(tok.start, frame::type::dict, blocks); break;
+        default: push_atom(tok, blocks); break;
         }
         if (e != error{}) return e;
         if (!frames_.empty()) {  // the common cases inline: an item of a list or a dict
@@ -103,29 +184,27 @@ inline error reader::parse(std::string_view text, mode m, std::vector<value>& ou
                 continue;
             }
         }
-        if ((e = finish_value(out, m, have_top)) != error{}) return e;
+        if ((e = finish_value(have_top, blocks)) != error{}) return e;
     }
 }
 
 // Called with a finished item on top of stack_: closes quotes around it,
-// checks dict keys, and hands over top-level values.
-inline error reader::finish_value(std::vector<value>& out, mode m, bool& have_top) {
+// checks dict keys, and notes a finished top-level value.
+template <class Blocks>
+inline error reader::finish_value(bool& have_top, Blocks& blocks) {
+    using va = detail::value_access;
     for (;;) {
         if (frames_.empty()) {
-            if (m == mode::all) {
-                out.push_back(std::move(stack_.back()));
-                stack_.clear();
-            }
             have_top = true;
             return error{};
         }
         const frame& f = frames_.back();
-        if (f.k == frame::type::quote) {
-            value q = value::make_list(2);
-            q.push_back(value::make_symbol_unchecked("quote"));
-            q.push_back(std::move(stack_.back()));
-            stack_.back() = std::move(q);
-            stack_.set_offset(stack_.size() - 1, f.offset);
+        if (f.k == frame::type::quote) {  // 'x is (quote x)
+            detail::items_block* b = blocks.items(2);
+            va::store(b->items(), va::inline_text_words(kind::symbol, "quote", 5, 0, false));
+            stack_.relocate(stack_.size() - 1, b->items() + 1);
+            b->size = 2;
+            stack_.push_words(va::pointer_words(kind::list, 0, b), f.offset);
             frames_.pop_back();
             continue;
         }
@@ -137,7 +216,8 @@ inline error reader::finish_value(std::vector<value>& out, mode m, bool& have_to
     }
 }
 
-inline error reader::close_container(const char* at, frame::type closing) {
+template <class Blocks>
+inline error reader::close_container(const char* at, frame::type closing, Blocks& blocks) {
     if (frames_.empty()) { lex_.set_error_at(at); return error::unexpected_close; }
     const frame f = frames_.back();
     if (f.k != closing) { lex_.set_error_at(at); return error::mismatched_close; }
@@ -148,12 +228,12 @@ inline error reader::close_container(const char* at, frame::type closing) {
     }
     detail::items_block* b = nullptr;
     if (n) {
-        b = detail::allocate_items(n);
+        b = blocks.items(n);
         stack_.relocate(f.base, b->items());
         b->size = n;
     }
     frames_.pop_back();
-    push(detail::value_access::container(f.k == frame::type::list ? kind::list : kind::dict, b), begin_ + f.offset);
+    stack_.push_words(detail::value_access::pointer_words(f.k == frame::type::list ? kind::list : kind::dict, 0, b), f.offset);
     return error{};
 }
 
@@ -167,10 +247,16 @@ inline error reader::sort_dict(const frame& f) {
         lex_.set_error_at(begin_ + std::max(stack_.offset(f.base + 2 * i), stack_.offset(f.base + 2 * j)));
         return error::duplicate_key;
     };
+    // Keys that are both short keywords (the usual case) compare inline.
+    auto compare = [](const value& a, const value& b) {
+        using va = detail::value_access;
+        if (a.is_keyword() && b.is_keyword() && va::both_inline(a, b)) return va::compare_inline_names(a, b);
+        return compare_keys(a, b);
+    };
     if (m <= 32) {
         for (std::size_t i = 1; i < m; ++i) {
             for (std::size_t j = i; j > 0; --j) {
-                const int c = compare_keys(key(j - 1), key(j));
+                const int c = compare(key(j - 1), key(j));
                 if (c == 0) return duplicate_at(j - 1, j);
                 if (c < 0) break;
                 stack_.swap_adjacent(f.base + 2 * (j - 1), 2);

@@ -1,0 +1,118 @@
+// Tests for include/sxtp/sx/document.hpp: reading into an arena.
+#include <sxtp/sx/document.hpp>
+#include <sxtp/sx/printer.hpp>
+#include <sxtp/sx/reader.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <utility>
+
+using namespace sxtp::sx;
+
+namespace {
+const std::string sample =
+    "{:items ({:id 1 :title \"a title longer than fourteen bytes\" :tags (\"x\" 'y)} {:id 2 :score 0.25})"
+    " :next \"/p?page=2\" :esc \"tab\\there \\u00e9\" :flag true :n -7}";
+}
+
+TEST_CASE("document: reads the same values as the heap reader") {
+    reader rd;
+    document doc;
+    REQUIRE(rd.read(sample, doc).has_value());
+    CHECK(doc.forms().size() == 1);
+    CHECK(doc.root() == read(sample));
+    CHECK(canonical(doc.root()) == canonical(read(sample)));
+    CHECK(doc.root().at("next").as_string() == "/p?page=2");
+    CHECK(doc.root().at("esc").as_string() == "tab\there \u00e9");
+    CHECK(doc.root().at("items")[0].at("tags")[1] == read("(quote y)"));
+    CHECK(doc.arena_bytes() >= sample.size());
+
+    REQUIRE(rd.read_all("1 (a b) ; comment\n \"s\" {}", doc).has_value());
+    REQUIRE(doc.forms().size() == 4);
+    CHECK(doc.forms()[0].as_int() == 1);
+    CHECK(canonical(doc.forms()[1]) == "(a b)");
+    CHECK(doc.forms()[2].as_string() == "s");
+    CHECK(doc.forms()[3].is_dict());
+    CHECK(doc.root().as_int() == 1);
+
+    REQUIRE(rd.read_all("  ; nothing\n", doc).has_value());
+    CHECK(doc.empty());
+    CHECK(doc.root().is_nil());
+}
+
+TEST_CASE("document: a copy of a document value is independent of the document") {
+    value copy;
+    {
+        reader rd;
+        document doc;
+        REQUIRE(rd.read(sample, doc).has_value());
+        copy = doc.root();  // deep copy onto the heap
+        value items = doc.root().at("items");
+        items.push_back(value(3));  // the copy can be changed
+        CHECK(items.size() == 3);
+        CHECK(doc.root().at("items").size() == 2);
+    }
+    CHECK(copy == read(sample));
+}
+
+TEST_CASE("document: errors leave it empty and the reader reusable") {
+    reader rd;
+    document doc;
+    REQUIRE(rd.read("(a b)", doc).has_value());
+    const auto bad = rd.read("(a {:b 1 :b 2} \"long string for the arena\")", doc);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().code == error::duplicate_key);
+    CHECK(bad.error().offset == 9);
+    CHECK(doc.empty());
+    for (const char* text : {"(a", "{:a}", "(a))", "\"\\q\"", "(\"long string for the arena\" {:k (1 2 3)} ]"}) {
+        INFO(text);
+        CHECK_FALSE(rd.read(text, doc).has_value());
+        CHECK(doc.empty());
+    }
+    CHECK_FALSE(rd.read("1 2", doc).has_value());
+    REQUIRE(rd.read_all("1 2", doc).has_value());
+    CHECK(doc.forms().size() == 2);
+    auto heap = rd.read("(still (works))");
+    REQUIRE(heap.has_value());
+    CHECK(canonical(*heap) == "(still (works))");
+}
+
+TEST_CASE("document: reuse keeps the arena and moving keeps the values") {
+    reader rd;
+    document doc;
+    REQUIRE(rd.read(sample, doc).has_value());
+    REQUIRE(rd.read(sample, doc).has_value());  // from now on one chunk holds it all
+    const std::size_t bytes = doc.arena_bytes();
+    for (int i = 0; i < 100; ++i) {
+        REQUIRE(rd.read(sample, doc).has_value());
+        REQUIRE(doc.arena_bytes() == bytes);  // a reused document of the right size allocates nothing
+    }
+
+    document moved = std::move(doc);
+    CHECK(doc.empty());  // NOLINT(bugprone-use-after-move): moved-from is specified as empty
+    CHECK(moved.root() == read(sample));
+    doc = std::move(moved);
+    CHECK(doc.root() == read(sample));
+
+    // A text larger than the arena's first chunk spills into more chunks.
+    std::string big = "(";
+    for (int i = 0; i < 5000; ++i) big += "{:k \"a string that lives in the arena\"} ";
+    big += ")";
+    REQUIRE(rd.read(big, doc).has_value());
+    CHECK(doc.root().size() == 5000);
+    CHECK(doc.root()[4999].at("k").as_string() == "a string that lives in the arena");
+}
+
+TEST_CASE("document: very deep input is read and freed without recursion") {
+    reader rd(read_options{.max_depth = 200000});
+    document doc;
+    const std::string deep = std::string(100000, '(') + std::string(100000, ')');
+    REQUIRE(rd.read(deep, doc).has_value());
+    const value* v = &doc.root();
+    std::size_t depth = 1;
+    while (!v->empty()) v = &(*v)[0], ++depth;
+    CHECK(depth == 100000);
+    CHECK(canonical(doc.root()).size() == 200000);
+    CHECK(reader().read(deep, doc).error().code == error::depth_exceeded);
+}
