@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <utility>
 
@@ -115,4 +116,34 @@ TEST_CASE("document: very deep input is read and freed without recursion") {
     CHECK(depth == 100000);
     CHECK(canonical(doc.root()).size() == 200000);
     CHECK(reader().read(deep, doc).error().code == error::depth_exceeded);
+}
+
+TEST_CASE("document: dict keys sort and repeat exactly as value::insert says") {
+    // Random dicts of keyword keys (short and long, in any order, with some
+    // repeats) read by both readers must equal the dict built by insertion,
+    // and a repeat must be refused at the same offset by both.
+    std::mt19937 rng(1);
+    const char alphabet[] = "abz:-09AZ~";
+    reader rd;
+    document doc;
+    for (int iteration = 0; iteration < 20000; ++iteration) {
+        const int m = 1 + static_cast<int>(rng() % 18);
+        std::string text = "{";
+        value expected = value::make_dict();
+        bool repeated = false;
+        for (int i = 0; i < m; ++i) {
+            std::string key;
+            for (int j = 0, n = 1 + static_cast<int>(rng() % 16); j < n; ++j) key += alphabet[rng() % 10];
+            text += ":" + key + " " + std::to_string(i) + " ";
+            repeated |= !expected.insert(value::make_keyword(key), value(i)).second;
+        }
+        text += "}";
+        INFO(text);
+        const auto heap = rd.read(text);
+        const auto arena = rd.read(text, doc);
+        REQUIRE(heap.has_value() == !repeated);
+        REQUIRE(arena.has_value() == !repeated);
+        if (repeated) REQUIRE(heap.error().offset == arena.error().offset);
+        else REQUIRE((*heap == expected && doc.root() == expected));
+    }
 }

@@ -233,7 +233,7 @@ TEST_CASE("reader: floats read exactly as from_chars reads them") {
     }
 }
 
-TEST_CASE("reader: symbol tokens end exactly where the character classes say") {
+TEST_CASE("reader: symbol and string scans stop exactly where the character classes say") {
     // The word-at-a-time scan must stop at the first byte outside cc_symbol,
     // wherever it lies in the word, for every byte value.
     for (int b = 0; b < 256; ++b) {
@@ -244,6 +244,16 @@ TEST_CASE("reader: symbol tokens end exactly where the character classes say") {
             const char* expected = s.data();
             while (expected < s.data() + s.size() && detail::has_class(*expected, detail::cc_symbol)) ++expected;
             if (stop != expected) FAIL("byte " << b << " at " << at);
+        }
+    }
+    // The same for the string scan: stop at controls, '"', '\\', DEL and any byte >= 0x80.
+    for (int b = 0; b < 256; ++b) {
+        for (std::size_t at = 0; at < 28; ++at) {
+            std::string s(32, 'a');
+            s[at] = static_cast<char>(b);
+            const bool stops = b < 0x20 || b == '"' || b == '\\' || b >= 0x7F;
+            const char* stop = detail::skip_plain_ascii(s.data(), s.data() + s.size());
+            if (stop != s.data() + (stops ? at : s.size())) FAIL("string byte " << b << " at " << at);
         }
     }
     CHECK(try_read("(ab,c)").error().offset == 3);

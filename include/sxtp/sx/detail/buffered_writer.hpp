@@ -62,7 +62,7 @@ public:
     /// Largest `n` that `room(n)` accepts (any size would do; this bounds over-allocation).
     static constexpr std::size_t max_room = std::size_t{1} << 15;
 
-    explicit string_writer(std::string& s) noexcept : s_(s), p_(s.data() + s.size()), end_(p_) {}
+    explicit string_writer(std::string& s) noexcept : s_(s), p_(s.data() + s.size()), end_(p_), start_(s.size()) {}
     string_writer(const string_writer&) = delete;
     string_writer& operator=(const string_writer&) = delete;
 
@@ -89,10 +89,11 @@ public:
 private:
     [[gnu::noinline]] void grow(std::size_t n) {
         const std::size_t used = static_cast<std::size_t>(p_ - s_.data());
-        // resize() zero-fills: grow by about what is written so far, not to
-        // the whole capacity of a reused string (std::string itself grows
-        // its capacity geometrically).
-        s_.resize(std::max(used + n + 256, 2 * used));
+        // resize() zero-fills: grow by about what this writer has written so
+        // far (not by the string's earlier content, nor to the whole capacity
+        // of a reused string), so the zeroing stays a fraction of the output.
+        // std::string grows its capacity geometrically by itself.
+        s_.resize(used + std::max(n + 256, used - start_));
         p_ = s_.data() + used;
         end_ = s_.data() + s_.size();
     }
@@ -100,6 +101,7 @@ private:
     std::string& s_;
     char* p_;    // next byte to write
     char* end_;  // end of the string's current size
+    std::size_t start_;  // the string's size when this writer began
 };
 
 /// The writer for a sink: std::string gets string_writer, others buffered_writer.

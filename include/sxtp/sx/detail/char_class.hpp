@@ -9,6 +9,10 @@
 #include <cstring>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sxtp::sx::detail {
 
 enum char_class : std::uint8_t {
@@ -54,12 +58,25 @@ constexpr bool all_symbol_chars(std::string_view s) noexcept {
     return true;
 }
 
-/// Skips, eight bytes at a time, bytes that are printable ASCII other than `"`
-/// and `\\` (and, with `StopAtDel`, other than DEL). Returns the first byte
-/// that is not, or a position less than 8 bytes from `end`; the caller
-/// finishes byte by byte.
+/// Skips, sixteen (SSE2) or eight bytes at a time, bytes that are printable
+/// ASCII other than `"` and `\\` (and, with `StopAtDel`, other than DEL).
+/// Returns the first byte that is not, or a position less than 8 bytes from
+/// `end`; the caller finishes byte by byte.
 template <bool StopAtDel, bool StopAtHigh = true>
 inline const char* skip_plain_ascii_words(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+    // Sixteen bytes at a time where SSE2 is (every x86-64).
+    while (end - p >= 16) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(0x1F)), _mm_setzero_si128()),  // < 0x20
+                                    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+        if constexpr (StopAtDel) stop = _mm_or_si128(stop, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+        if constexpr (StopAtHigh) stop = _mm_or_si128(stop, x);  // the sign bit: any byte >= 0x80
+        else stop = _mm_or_si128(stop, _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xC2))));
+        if (const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(stop))) return p + std::countr_zero(mask);
+        p += 16;
+    }
+#endif
     if constexpr (std::endian::native == std::endian::little) {
         constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
         auto has_byte = [&](std::uint64_t x, unsigned char c) {
@@ -83,7 +100,25 @@ inline const char* skip_plain_ascii_words(const char* p, const char* end) noexce
 
 /// The first byte at or after `p` that cannot be part of a symbol, keyword or
 /// number token (a byte without cc_symbol), eight bytes at a time.
-inline const char* skip_symbol_chars(const char* p, const char* end) noexcept {
+[[gnu::always_inline]] inline const char* skip_symbol_chars(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+    // Symbol bytes are 0x21–0x7E except " ' ( ) , ; [ \ ] ` { }.
+    while (end - p >= 16) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        auto eq = [&](__m128i y, char c) { return _mm_cmpeq_epi8(y, _mm_set1_epi8(c)); };
+        const __m128i folded = _mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xDF)));  // [ and {, ] and }
+        const __m128i paired = _mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xFE)));  // ( and )
+        __m128i stop = _mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(0x20)), _mm_setzero_si128());  // <= 0x20
+        stop = _mm_or_si128(stop, _mm_or_si128(eq(x, 0x7F), x));  // DEL, and the sign bit: >= 0x80
+        stop = _mm_or_si128(stop, _mm_or_si128(eq(folded, '['), eq(folded, ']')));
+        stop = _mm_or_si128(stop, _mm_or_si128(eq(paired, '('), eq(x, '"')));
+        stop = _mm_or_si128(stop, _mm_or_si128(eq(x, '\''), eq(x, ',')));
+        stop = _mm_or_si128(stop, _mm_or_si128(eq(x, ';'), eq(x, '\\')));
+        stop = _mm_or_si128(stop, eq(x, '`'));
+        if (const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(stop))) return p + std::countr_zero(mask);
+        p += 16;
+    }
+#endif
     if constexpr (std::endian::native == std::endian::little) {
         constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
         auto has_byte = [&](std::uint64_t x, unsigned char c) {

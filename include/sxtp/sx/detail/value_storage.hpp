@@ -239,15 +239,17 @@ struct value_access {
     // Orders two inline names (≤ 14 bytes, zero-padded, never containing NUL)
     // with two big-endian word compares instead of a memcmp call.
     static bool both_inline(const value& a, const value& b) noexcept { return !heap_text(a) && !heap_text(b); }
+    // Bytes [at, at + 8) of an inline name as a big-endian word: names order
+    // as their words at 2, then at 8 (zero padding sorts first).
+    static std::uint64_t name_word(const value& v, std::size_t at) noexcept {
+        std::uint64_t w;
+        std::memcpy(&w, reinterpret_cast<const unsigned char*>(&v.s_) + at, 8);
+        if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+        return w;
+    }
     static int compare_inline_names(const value& a, const value& b) noexcept {
-        auto word = [](const value& v, std::size_t at) {
-            std::uint64_t w;
-            std::memcpy(&w, reinterpret_cast<const unsigned char*>(&v.s_) + at, 8);
-            if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-            return w;
-        };
         for (std::size_t at : {std::size_t{2}, std::size_t{8}}) {
-            const std::uint64_t x = word(a, at), y = word(b, at);
+            const std::uint64_t x = name_word(a, at), y = name_word(b, at);
             if (x != y) return x < y ? -1 : 1;
         }
         return 0;

@@ -133,58 +133,96 @@ inline void reader::push_atom(const detail::token& tok, Blocks& blocks) {
 }
 
 // Leaves the value read (mode one and next) or every top-level form (mode
-// all) on stack_.
+// all) on stack_. The position lives in a local; brackets, keywords and
+// integers are handled here, everything else by the lexer.
 template <class Blocks>
 inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::size_t start) {
+    using va = detail::value_access;
     stack_.clear();
     frames_.clear();
     lex_.reset(text);
-    lex_.set_pos(text.data() + start);
     begin_ = text.data();
+    const char* p = text.data() + start;
+    const char* const end = text.data() + text.size();
     bool have_top = false;
     detail::token tok;
     for (;;) {
-        if (m == mode::next && have_top) return error{};
-        if (m == mode::one && have_top) {  // only whitespace and comments may follow the value
+        if (have_top && m != mode::all) {
+            lex_.set_pos(p);
+            if (m == mode::next) return error{};
+            // only whitespace and comments may follow the value
             if (const error e = lex_.skip_space(); e != error{}) return e;
             lex_.set_error_at(lex_.pos());
             return lex_.pos() == lex_.end() ? error{} : error::trailing_data;
         }
-        if (const error e = lex_.next(tok); e != error{}) return e;
-        using type = detail::token::type;
-        if (tok.t == type::end) {
-            lex_.set_error_at(tok.start);
+        while (p < end && detail::has_class(*p, detail::cc_space)) ++p;
+        if (p == end) {
+            lex_.set_pos(p);
+            lex_.set_error_at(p);
             if (!frames_.empty()) return error::unexpected_end;
             if (m != mode::all && !have_top) return error::empty_input;
             return error{};
         }
-
-        error e{};
-        switch (tok.t) {
-        case type::open_list:
-        case type::open_dict:
-        case type::quote:
-            if (frames_.size() + depth_used_ >= options_.max_depth) { lex_.set_error_at(tok.start); return error::depth_exceeded; }
-            frames_.push_back({tok.t == type::open_list ? frame::type::list : tok.t == type::open_dict ? frame::type::dict : frame::type::quote,
-                               stack_.size(), static_cast<std::size_t>(tok.start - begin_)});
+        bool atom = true;
+        switch (*p) {
+        case '(':
+        case '{':
+        case '\'':
+            if (frames_.size() + depth_used_ >= options_.max_depth) { lex_.set_error_at(p); return error::depth_exceeded; }
+            frames_.push_back({*p == '(' ? frame::type::list : *p == '{' ? frame::type::dict : frame::type::quote, stack_.size(),
+                               static_cast<std::size_t>(p - begin_)});
+            ++p;
             continue;
-        case type::close_list: e = close_container(tok.start, frame::type::list, blocks); break;
-        case type::close_dict: e = close_container(tok.start, frame::type::dict, blocks); break;
-        default: push_atom(tok, blocks); break;
+        case ')':
+        case '}':
+            if (const error e = close_container(p, *p == ')' ? frame::type::list : frame::type::dict, blocks); e != error{}) return e;
+            ++p;
+            atom = false;
+            break;
+        case ';':
+            lex_.set_pos(p);
+            if (const error e = lex_.skip_space(); e != error{}) return e;
+            p = lex_.pos();
+            continue;
+        case ':': {  // a keyword
+            const char* const name = p + 1;
+            const char* const q = detail::skip_symbol_chars(name, end);
+            const auto n = static_cast<std::size_t>(q - name);
+            if (n == 0) { lex_.set_error_at(p); return error::invalid_keyword; }
+            stack_.make_room();
+            const va::words w = n <= va::small_text
+                                    ? va::inline_text_words(kind::keyword, name, n, 0, end - name >= 16)
+                                    : va::pointer_words(kind::keyword, va::heap_flag, blocks.text(std::string_view(name, n)));
+            stack_.push_words(w, static_cast<std::size_t>(p - begin_));
+            p = q;
+            break;
         }
-        if (e != error{}) return e;
-        if (!frames_.empty()) {  // the common cases inline: an item of a list or a dict
-            const frame& f = frames_.back();
-            if (f.k == frame::type::list) continue;
-            if (f.k == frame::type::dict) {
-                if ((stack_.size() - f.base) % 2 == 1 && !stack_.back().is_atom()) {
-                    lex_.set_error_at(begin_ + stack_.offset(stack_.size() - 1));
-                    return error::invalid_dict_key;
+        default: {
+            // A plain integer (up to 18 digits, then a delimiter) is read here.
+            const char* q = p + (*p == '-');
+            if (q < end && detail::is_digit(*q)) {
+                const char* const digits = q;
+                std::uint64_t acc = 0;
+                while (q < end && detail::is_digit(*q) && q - digits < 18) acc = acc * 10 + static_cast<unsigned>(*q++ - '0');
+                if (q == end || !detail::has_class(*q, detail::cc_symbol)) {
+                    const auto i = static_cast<std::int64_t>(acc);
+                    stack_.push_words(va::scalar_words(kind::integer, static_cast<std::uint64_t>(*p == '-' ? -i : i)),
+                                      static_cast<std::size_t>(p - begin_));
+                    p = q;
+                    break;
                 }
-                continue;
             }
+            lex_.set_pos(p);
+            if (const error e = lex_.next(tok); e != error{}) return e;
+            p = lex_.pos();
+            push_atom(tok, blocks);
+            break;
         }
-        if ((e = finish_value(have_top, blocks)) != error{}) return e;
+        }
+        // An atom inside a list or a dict needs nothing more (any atom is a valid key).
+        if (atom && !frames_.empty() && frames_.back().k != frame::type::quote) continue;
+        if (!frames_.empty() && frames_.back().k == frame::type::list) continue;
+        if (const error e = finish_value(have_top, blocks); e != error{}) return e;
     }
 }
 
@@ -237,6 +275,48 @@ inline error reader::close_container(const char* at, frame::type closing, Blocks
     return error{};
 }
 
+// The usual dict: at most 16 keys, every one a keyword of at most 14 bytes.
+// Each key becomes two big-endian words once, the small array of them is
+// insertion-sorted, and the entries are moved once. False (nothing changed)
+// when the dict is not of this kind or has a repeated key, which the general
+// sort then handles and reports.
+inline bool reader::sort_short_keywords(const frame& f, std::size_t m) {
+    using va = detail::value_access;
+    struct sort_key {
+        std::uint64_t hi, lo;
+        std::size_t index;
+    };
+    sort_key keys[16];
+    bool sorted = true;
+    for (std::size_t i = 0; i < m; ++i) {
+        const value& k = stack_[f.base + 2 * i];
+        if (!k.is_keyword() || !va::both_inline(k, k)) return false;
+        keys[i] = {va::name_word(k, 2), va::name_word(k, 8), i};
+        if (i > 0) {
+            const sort_key& a = keys[i - 1];
+            const sort_key& b = keys[i];
+            if (a.hi == b.hi && a.lo == b.lo) return false;
+            sorted = sorted && (a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo));
+        }
+    }
+    if (sorted) return true;
+    for (std::size_t i = 1; i < m; ++i) {
+        const sort_key t = keys[i];
+        std::size_t j = i;
+        for (; j > 0 && (keys[j - 1].hi > t.hi || (keys[j - 1].hi == t.hi && keys[j - 1].lo > t.lo)); --j) keys[j] = keys[j - 1];
+        if (j > 0 && keys[j - 1].hi == t.hi && keys[j - 1].lo == t.lo) return false;  // a repeat: let the general sort report it
+        keys[j] = t;
+    }
+    // Entries move as bytes (fixed 32-byte copies). Their offsets stay: the
+    // dict is closed next, and its entries' offsets are not used again.
+    constexpr std::size_t entry = 2 * sizeof(value);
+    alignas(value) unsigned char moved[16 * entry];
+    auto* const first = reinterpret_cast<unsigned char*>(&stack_[f.base]);
+    for (std::size_t i = 0; i < m; ++i) std::memcpy(moved + i * entry, first + i * entry, entry);
+    for (std::size_t i = 0; i < m; ++i) std::memcpy(first + i * entry, moved + keys[i].index * entry, entry);
+    return true;
+}
+
 // Puts the entries above f.base into canonical key order and rejects a
 // repeated key (reported at its later occurrence). Small dicts, the common
 // case, are insertion-sorted in place; large ones are index-sorted.
@@ -247,6 +327,7 @@ inline error reader::sort_dict(const frame& f) {
         lex_.set_error_at(begin_ + std::max(stack_.offset(f.base + 2 * i), stack_.offset(f.base + 2 * j)));
         return error::duplicate_key;
     };
+    if (m <= 16 && sort_short_keywords(f, m)) return error{};
     // Keys that are both short keywords (the usual case) compare inline.
     auto compare = [](const value& a, const value& b) {
         using va = detail::value_access;
