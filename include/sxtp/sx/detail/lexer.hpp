@@ -285,9 +285,16 @@ private:
     // up to 1e22, and one IEEE multiplication or division of exact operands is
     // correctly rounded — the same double from_chars returns. False when the
     // number is outside that case.
-    static bool fast_float(std::string_view text, bool negative, double& out) noexcept {
+public:
+    /// 10^k for 0 <= k <= 22 (all exact doubles).
+    static double power_of_ten(int k) noexcept {
         static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        return powers[k];
+    }
+
+private:
+    static bool fast_float(std::string_view text, bool negative, double& out) noexcept {
         const char* r = text.data() + (negative ? 1 : 0);
         const char* const e = text.data() + text.size();
         std::uint64_t m = 0;  // wraps past 19 digits, but is then not used
@@ -306,7 +313,7 @@ private:
         }
         if (digits > 15 || scale < -22 || scale > 22) return false;
         double x = static_cast<double>(m);
-        x = scale < 0 ? x / powers[-scale] : x * powers[scale];
+        x = scale < 0 ? x / power_of_ten(-scale) : x * power_of_ten(scale);
         out = negative ? -x : x;
         return true;
     }

@@ -37,11 +37,11 @@ public:
         ++size_;
     }
     /// Makes room for one more entry, so the next push cannot fail.
-    void make_room() {
-        if (size_ == capacity_) grow();
+    [[gnu::always_inline]] void make_room() {
+        if (size_ == capacity_) [[unlikely]] grow();
     }
     /// Pushes a value given as its two words (see value_access::words).
-    void push_words(value_access::words w, std::size_t offset) {
+    [[gnu::always_inline]] void push_words(value_access::words w, std::size_t offset) {
         make_room();
         value_access::store(values_ + size_, w);
         offsets_[size_] = offset;
@@ -71,7 +71,7 @@ public:
     }
 
 private:
-    void grow() {
+    [[gnu::noinline]] void grow() {
         const std::size_t cap = capacity_ ? 2 * capacity_ : 64;
         auto* v = static_cast<value*>(::operator new(cap * sizeof(value)));
         auto off = std::make_unique<std::size_t[]>(cap);

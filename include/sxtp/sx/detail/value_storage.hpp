@@ -105,7 +105,8 @@ struct value_access {
     // Inline text of at most 14 bytes with `flags`. With `can_overread`, 16
     // bytes from s are readable, so the text is loaded with two fixed loads
     // and masked instead of copied byte by byte.
-    static words inline_text_words(kind k, const char* s, std::size_t n, std::uint8_t flags, bool can_overread) noexcept {
+    [[gnu::always_inline]] static words inline_text_words(kind k, const char* s, std::size_t n, std::uint8_t flags,
+                                                          bool can_overread) noexcept {
         const auto second = static_cast<std::uint8_t>(flags | n);
         if constexpr (std::endian::native == std::endian::little) {
             std::uint64_t w[2] = {0, 0};

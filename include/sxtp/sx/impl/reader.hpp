@@ -184,6 +184,26 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
             if (const error e = lex_.skip_space(); e != error{}) return e;
             p = lex_.pos();
             continue;
+        case '"': {  // a string: plain ASCII up to the closing quote is read here
+            const char* const body = p + 1;
+            const char* const q = detail::skip_plain_ascii(body, end);
+            if (q < end && *q == '"') {
+                const auto n = static_cast<std::size_t>(q - body);
+                constexpr std::uint8_t flags = va::verified_utf8 | va::no_escapes;
+                stack_.make_room();
+                const va::words w = n <= va::small_text
+                                        ? va::inline_text_words(kind::string, body, n, flags, end - body >= 16)
+                                        : va::pointer_words(kind::string, va::heap_flag | flags, blocks.text(std::string_view(body, n)));
+                stack_.push_words(w, static_cast<std::size_t>(p - begin_));
+                p = q + 1;
+                break;
+            }
+            lex_.set_pos(p);  // escapes, controls, non-ASCII: the lexer
+            if (const error e = lex_.next(tok); e != error{}) return e;
+            p = lex_.pos();
+            push_atom(tok, blocks);
+            break;
+        }
         case ':': {  // a keyword
             const char* const name = p + 1;
             const char* const q = detail::skip_symbol_chars(name, end);
@@ -210,6 +230,21 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
                                       static_cast<std::size_t>(p - begin_));
                     p = q;
                     break;
+                }
+                // A short decimal (digits.digits, at most 15 digits in all): m / 10^k
+                // is exact by Clinger's fast path (see lexer::fast_float).
+                if (*q == '.' && q + 1 < end && detail::is_digit(q[1])) {
+                    const char* r = q + 1;
+                    const char* const fraction = r;
+                    while (r < end && detail::is_digit(*r) && (q - digits) + (r - fraction) < 15)
+                        acc = acc * 10 + static_cast<unsigned>(*r++ - '0');
+                    if (r == end || !detail::has_class(*r, detail::cc_symbol)) {
+                        const double x = static_cast<double>(acc) / detail::lexer::power_of_ten(static_cast<int>(r - fraction));
+                        stack_.push_words(va::scalar_words(kind::floating, std::bit_cast<std::uint64_t>(*p == '-' ? -x : x)),
+                                          static_cast<std::size_t>(p - begin_));
+                        p = r;
+                        break;
+                    }
                 }
             }
             lex_.set_pos(p);
@@ -282,30 +317,27 @@ inline error reader::close_container(const char* at, frame::type closing, Blocks
 // sort then handles and reports.
 inline bool reader::sort_short_keywords(const frame& f, std::size_t m) {
     using va = detail::value_access;
-    struct sort_key {
-        std::uint64_t hi, lo;
-        std::size_t index;
-    };
-    sort_key keys[16];
+    std::uint64_t hi[16], lo[16];  // each key's name as two big-endian words
     bool sorted = true;
     for (std::size_t i = 0; i < m; ++i) {
         const value& k = stack_[f.base + 2 * i];
         if (!k.is_keyword() || !va::both_inline(k, k)) return false;
-        keys[i] = {va::name_word(k, 2), va::name_word(k, 8), i};
+        hi[i] = va::name_word(k, 2);
+        lo[i] = va::name_word(k, 8);
         if (i > 0) {
-            const sort_key& a = keys[i - 1];
-            const sort_key& b = keys[i];
-            if (a.hi == b.hi && a.lo == b.lo) return false;
-            sorted = sorted && (a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo));
+            if (hi[i - 1] == hi[i] && lo[i - 1] == lo[i]) return false;
+            sorted = sorted && (hi[i - 1] < hi[i] || (hi[i - 1] == hi[i] && lo[i - 1] < lo[i]));
         }
     }
     if (sorted) return true;
-    for (std::size_t i = 1; i < m; ++i) {
-        const sort_key t = keys[i];
+    auto less = [&](std::uint8_t a, std::uint8_t b) { return hi[a] < hi[b] || (hi[a] == hi[b] && lo[a] < lo[b]); };
+    std::uint8_t order[16];  // insertion sort of indices
+    for (std::size_t i = 0; i < m; ++i) {
+        const auto t = static_cast<std::uint8_t>(i);
         std::size_t j = i;
-        for (; j > 0 && (keys[j - 1].hi > t.hi || (keys[j - 1].hi == t.hi && keys[j - 1].lo > t.lo)); --j) keys[j] = keys[j - 1];
-        if (j > 0 && keys[j - 1].hi == t.hi && keys[j - 1].lo == t.lo) return false;  // a repeat: let the general sort report it
-        keys[j] = t;
+        for (; j > 0 && less(t, order[j - 1]); --j) order[j] = order[j - 1];
+        if (j > 0 && !less(order[j - 1], t)) return false;  // a repeat: let the general sort report it
+        order[j] = t;
     }
     // Entries move as bytes (fixed 32-byte copies). Their offsets stay: the
     // dict is closed next, and its entries' offsets are not used again.
@@ -313,7 +345,7 @@ inline bool reader::sort_short_keywords(const frame& f, std::size_t m) {
     alignas(value) unsigned char moved[16 * entry];
     auto* const first = reinterpret_cast<unsigned char*>(&stack_[f.base]);
     for (std::size_t i = 0; i < m; ++i) std::memcpy(moved + i * entry, first + i * entry, entry);
-    for (std::size_t i = 0; i < m; ++i) std::memcpy(first + i * entry, moved + keys[i].index * entry, entry);
+    for (std::size_t i = 0; i < m; ++i) std::memcpy(first + i * entry, moved + order[i] * entry, entry);
     return true;
 }
 
