@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sxtp::sx {
@@ -85,7 +86,9 @@ private:
     detail::lexer lex_;
     detail::value_stack stack_;         // finished items (and their offsets) waiting for their container, then the top-level forms
     std::vector<frame> frames_;
-    std::vector<std::size_t> order_;    // dict entry order while sorting many keys
+    std::vector<std::size_t> order_;    // dict entry order while sorting
+    std::string key_text_;              // canonical texts of a dict's keys, while sorting a mixed dict
+    std::vector<std::pair<std::size_t, std::size_t>> key_spans_;  // (start, size) of each in key_text_
     const char* begin_ = nullptr;
     std::size_t depth_used_ = 0;
 };

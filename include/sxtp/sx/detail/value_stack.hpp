@@ -56,15 +56,6 @@ public:
         std::memcpy(static_cast<void*>(to), static_cast<const void*>(values_ + base), (size_ - base) * sizeof(value));
         size_ = base;
     }
-    /// Swaps the byte images of entries i and i+1 (each `width` values wide) with their offsets.
-    void swap_adjacent(std::size_t i, std::size_t width) noexcept {
-        alignas(value) unsigned char tmp[2 * sizeof(value)];
-        const std::size_t bytes = width * sizeof(value);
-        std::memcpy(tmp, static_cast<void*>(values_ + i), bytes);
-        std::memcpy(static_cast<void*>(values_ + i), static_cast<void*>(values_ + i + width), bytes);
-        std::memcpy(static_cast<void*>(values_ + i + width), tmp, bytes);
-        for (std::size_t k = 0; k < width; ++k) std::swap(offsets_[i + k], offsets_[i + width + k]);
-    }
     void clear() noexcept {
         for (std::size_t i = 0; i < size_; ++i) values_[i].~value();
         size_ = 0;

@@ -350,8 +350,12 @@ inline bool reader::sort_short_keywords(const frame& f, std::size_t m) {
 }
 
 // Puts the entries above f.base into canonical key order and rejects a
-// repeated key (reported at its later occurrence). Small dicts, the common
-// case, are insertion-sorted in place; large ones are index-sorted.
+// repeated key (reported at its later occurrence). Short keywords, the
+// common case, are sorted by sort_short_keywords; other dicts are
+// index-sorted. Keys that are all keywords (or all symbols) compare by name;
+// any other mix by canonical text, formed once per key into one reused
+// buffer, so hostile dicts (thousands of string keys) cost no allocation per
+// comparison.
 inline error reader::sort_dict(const frame& f) {
     const std::size_t m = (stack_.size() - f.base) / 2;
     auto key = [&](std::size_t i) -> const value& { return stack_[f.base + 2 * i]; };
@@ -359,36 +363,41 @@ inline error reader::sort_dict(const frame& f) {
         lex_.set_error_at(begin_ + std::max(stack_.offset(f.base + 2 * i), stack_.offset(f.base + 2 * j)));
         return error::duplicate_key;
     };
+    if (m < 2) return error{};
     if (m <= 16 && sort_short_keywords(f, m)) return error{};
-    // Keys that are both short keywords (the usual case) compare inline.
-    auto compare = [](const value& a, const value& b) {
-        using va = detail::value_access;
-        if (a.is_keyword() && b.is_keyword() && va::both_inline(a, b)) return va::compare_inline_names(a, b);
-        return compare_keys(a, b);
-    };
-    if (m <= 32) {
-        for (std::size_t i = 1; i < m; ++i) {
-            for (std::size_t j = i; j > 0; --j) {
-                const int c = compare(key(j - 1), key(j));
-                if (c == 0) return duplicate_at(j - 1, j);
-                if (c < 0) break;
-                stack_.swap_adjacent(f.base + 2 * (j - 1), 2);
-            }
+    const kind first = key(0).type();
+    bool names = first == kind::keyword || first == kind::symbol;
+    for (std::size_t i = 1; i < m && names; ++i) names = key(i).type() == first;
+    if (!names) {
+        key_text_.clear();
+        key_spans_.clear();
+        for (std::size_t i = 0; i < m; ++i) {
+            const std::size_t start = key_text_.size();
+            detail::string_writer w(key_text_);
+            (void)detail::write_atom(w, key(i));  // cannot fail: the reader made these atoms
+            w.flush();
+            key_spans_.emplace_back(start, key_text_.size() - start);
         }
-        return error{};
     }
+    auto compare = [&](std::size_t a, std::size_t b) {
+        if (names) return compare_keys(key(a), key(b));
+        const std::string_view x(key_text_.data() + key_spans_[a].first, key_spans_[a].second);
+        const std::string_view y(key_text_.data() + key_spans_[b].first, key_spans_[b].second);
+        const int c = x.compare(y);
+        return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    };
     bool sorted = true;
     for (std::size_t i = 1; i < m && sorted; ++i) {
-        const int c = compare_keys(key(i - 1), key(i));
+        const int c = compare(i - 1, i);
         if (c == 0) return duplicate_at(i - 1, i);
         sorted = c < 0;
     }
     if (sorted) return error{};
     order_.resize(m);
     for (std::size_t i = 0; i < m; ++i) order_[i] = i;
-    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return compare_keys(key(a), key(b)) < 0; });
+    std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return compare(a, b) < 0; });
     for (std::size_t i = 1; i < m; ++i)
-        if (compare_keys(key(order_[i - 1]), key(order_[i])) == 0) return duplicate_at(order_[i - 1], order_[i]);
+        if (compare(order_[i - 1], order_[i]) == 0) return duplicate_at(order_[i - 1], order_[i]);
     // Apply the permutation: move the entries out, then back in sorted order.
     std::vector<value> entries;
     std::vector<std::size_t> offsets;
