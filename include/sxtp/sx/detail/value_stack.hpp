@@ -53,6 +53,11 @@ public:
     /// Moves items [base, size) to raw storage `to` and drops them from the stack.
     void relocate(std::size_t base, value* to) noexcept {
         if (size_ == base) return;
+        if (size_ - base <= 16) {  // the usual container: fixed 16-byte copies, no memcpy call
+            for (std::size_t i = base; i < size_; ++i) std::memcpy(static_cast<void*>(to + (i - base)), static_cast<const void*>(values_ + i), sizeof(value));
+            size_ = base;
+            return;
+        }
         std::memcpy(static_cast<void*>(to), static_cast<const void*>(values_ + base), (size_ - base) * sizeof(value));
         size_ = base;
     }

@@ -242,11 +242,17 @@ struct value_access {
     static bool both_inline(const value& a, const value& b) noexcept { return !heap_text(a) && !heap_text(b); }
     // Bytes [at, at + 8) of an inline name as a big-endian word: names order
     // as their words at 2, then at 8 (zero padding sorts first).
+    // Reads the value as its two aligned words (a load straddling them could
+    // not be forwarded from the reader's two stores, which costs a stall).
     static std::uint64_t name_word(const value& v, std::size_t at) noexcept {
-        std::uint64_t w;
-        std::memcpy(&w, reinterpret_cast<const unsigned char*>(&v.s_) + at, 8);
-        if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-        return w;
+        std::uint64_t lo, hi;
+        std::memcpy(&lo, &v.s_, 8);
+        std::memcpy(&hi, reinterpret_cast<const unsigned char*>(&v.s_) + 8, 8);
+        if constexpr (std::endian::native == std::endian::little) {
+            return __builtin_bswap64(at == 8 ? hi : (lo >> 16 | hi << 48));
+        } else {
+            return at == 8 ? hi : (lo << 16 | hi >> 48);
+        }
     }
     static int compare_inline_names(const value& a, const value& b) noexcept {
         for (std::size_t at : {std::size_t{2}, std::size_t{8}}) {

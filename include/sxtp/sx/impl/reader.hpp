@@ -46,8 +46,21 @@ struct arena_blocks {
     text_block* text(std::string_view s) {
         auto* b = static_cast<text_block*>(a.allocate(sizeof(text_block) + s.size()));
         b->size = s.size();
-        std::memcpy(b->chars(), s.data(), s.size());
+        copy_text(b->chars(), s.data(), s.size());
         return b;
+    }
+    // Long text is at least 15 bytes; up to 64 it is copied in overlapping
+    // fixed-size pieces instead of through a memcpy call.
+    static void copy_text(char* to, const char* from, std::size_t n) noexcept {
+        if (n >= 8 && n <= 16) {
+            std::memcpy(to, from, 8);
+            std::memcpy(to + n - 8, from + n - 8, 8);
+        } else if (n > 16 && n <= 64) {
+            for (std::size_t i = 0; i + 16 < n; i += 16) std::memcpy(to + i, from + i, 16);
+            std::memcpy(to + n - 16, from + n - 16, 16);
+        } else {
+            std::memcpy(to, from, n);
+        }
     }
 };
 
@@ -330,9 +343,9 @@ inline bool reader::sort_short_keywords(const frame& f, std::size_t m) {
         }
     }
     if (sorted) return true;
-    auto less = [&](std::uint8_t a, std::uint8_t b) { return hi[a] < hi[b] || (hi[a] == hi[b] && lo[a] < lo[b]); };
-    std::uint8_t order[16];  // insertion sort of indices
-    for (std::size_t i = 0; i < m; ++i) {
+    std::uint8_t order[16];  // order[position] = index of the entry that goes there
+    auto less = [&](std::uint8_t x, std::uint8_t y) { return hi[x] < hi[y] || (hi[x] == hi[y] && lo[x] < lo[y]); };
+    for (std::size_t i = 0; i < m; ++i) {  // insertion sort of indices
         const auto t = static_cast<std::uint8_t>(i);
         std::size_t j = i;
         for (; j > 0 && less(t, order[j - 1]); --j) order[j] = order[j - 1];
