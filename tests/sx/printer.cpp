@@ -83,6 +83,15 @@ TEST_CASE("printer: short decimals are the shortest round-trip digits") {
     CHECK(checked > 400000);
 }
 
+TEST_CASE("printer: C1 controls among other non-ASCII text read back are escaped") {
+    // Text the reader verified takes the trusted path, which copies non-ASCII
+    // bytes whole and looks only at 0xC2 lead bytes.
+    CHECK(canonical(read("\"a\xC3\xA9\xC2\x85" "b\"")) == "\"a\xC3\xA9\\u0085b\"");
+    CHECK(canonical(read("\"\\u0085 long text past sixteen bytes \xE2\x80\x94 \xC2\x9F end\"")) ==
+          "\"\\u0085 long text past sixteen bytes \xE2\x80\x94 \\u009f end\"");
+    CHECK(canonical(read("\"\xC2\xA0\xC2\x80\"")) == "\"\xC2\xA0\\u0080\"");
+}
+
 TEST_CASE("printer: NaN and infinities cannot be encoded") {
     for (double d : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
         const value v = value::list(1, value::dict("x"_kw, d));

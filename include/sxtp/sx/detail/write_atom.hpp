@@ -24,6 +24,15 @@ inline constexpr auto string_byte_needs_check = [] {
     return t;
 }();
 
+// As string_byte_needs_check, for text known to be UTF-8: of the bytes at
+// or above 0x80 only 0xC2 (the lead byte of a C1 control) needs a look.
+inline constexpr auto trusted_byte_needs_check = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = 1;
+    t['"'] = t['\\'] = t[0x7F] = t[0xC2] = 1;
+    return t;
+}();
+
 // Writes the escaped form of the special byte(s) at `p` (see
 // string_byte_needs_check) to `o`; advances both. False: not UTF-8. With
 // `Trusted` the text is known to be UTF-8 and only C1 controls are looked at.
@@ -81,7 +90,8 @@ error write_string(Writer& out, std::string_view s) {
     auto skip = [&](const unsigned char* q) {
         q = reinterpret_cast<const unsigned char*>(
             skip_plain_ascii_words<true, !Trusted>(reinterpret_cast<const char*>(q), reinterpret_cast<const char*>(end)));
-        while (q < end && !string_byte_needs_check[*q]) ++q;
+        constexpr const auto& needs_check = Trusted ? trusted_byte_needs_check : string_byte_needs_check;
+        while (q < end && !needs_check[*q]) ++q;
         return q;
     };
     // Output is at most 6 bytes per input byte (a \u00XX escape), plus quotes;
