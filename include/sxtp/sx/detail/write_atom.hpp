@@ -181,13 +181,6 @@ error write_atom_general(Writer& out, const value& v, bool sep) {
         out.commit(o + t.size());
         return error{};
     }
-    case kind::integer: {
-        char* o = out.room(25);
-        *o = ' ';
-        o += sep;
-        out.commit(std::to_chars(o, o + 24, v.as_int()).ptr);
-        return error{};
-    }
     case kind::floating: {
         const double d = v.as_float();
         if (!std::isfinite(d)) return error::non_finite_float;
@@ -240,22 +233,14 @@ error write_atom_general(Writer& out, const value& v, bool sep) {
     }
     case kind::keyword:
     case kind::symbol: {
-        if (va::heap_text(v)) {
-            const auto t = v.text();
-            if (sep) out.put(' ');
-            if (v.is_keyword()) out.put(':');
-            out.put(t.data(), t.size());
-            return error{};
-        }
-        char* o = out.room(va::inline_capacity + 2);
-        *o = ' ';
-        o += sep;
-        *o = ':';
-        o += v.is_keyword();
-        std::memcpy(o, va::inline_data(v), va::inline_capacity);
-        out.commit(o + va::inline_size(v));
+        // Long names only: write_atom writes inline ones itself.
+        const auto t = v.text();
+        if (sep) out.put(' ');
+        if (v.is_keyword()) out.put(':');
+        out.put(t.data(), t.size());
         return error{};
     }
+    case kind::integer: break;  // always written by write_atom
     case kind::list:
     case kind::dict: break;
     }
