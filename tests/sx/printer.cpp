@@ -1,4 +1,5 @@
 // Tests for include/sxtp/sx/printer.hpp.
+#include <sxtp/sx/document.hpp>
 #include <sxtp/sx/printer.hpp>
 #include <sxtp/sx/reader.hpp>
 
@@ -111,6 +112,88 @@ TEST_CASE("printer: strings escape only quote and backslash and control characte
     CHECK(canonical(value("\xC2\xA0nbsp")) == "\"\xC2\xA0nbsp\"");  // U+00A0 is not
     CHECK(canonical(value("caf\xC3\xA9 \xF0\x9F\x98\x80 /")) == "\"caf\xC3\xA9 \xF0\x9F\x98\x80 /\"");
     CHECK(canonical(value(std::string(1, '\0'))) == R"("\u0000")");
+}
+
+namespace {
+
+// The canonical string escape written byte by byte, for text known to be UTF-8.
+std::string reference_quote(std::string_view s) {
+    std::string out = "\"";
+    constexpr char hex[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == '"') out += "\\\"";
+        else if (c == '\\') out += "\\\\";
+        else if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\r') out += "\\r";
+        else if (c < 0x20 || c == 0x7F) out += std::string("\\u00") + hex[c >> 4] + hex[c & 0xF];
+        else if (c == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+            const auto d = static_cast<unsigned char>(s[++i]);
+            out += std::string("\\u00") + hex[d >> 4] + hex[d & 0xF];
+        } else out += static_cast<char>(c);
+    }
+    return out + "\"";
+}
+
+// A sink that is not std::string: the printer writes through its stack buffer.
+struct chunked_sink {
+    std::string text;
+    std::size_t appends = 0;
+    void append(const char* p, std::size_t n) { text.append(p, n), ++appends; }
+    void push_back(char c) { text.push_back(c), ++appends; }
+};
+
+// Every way the printer can be handed a string: built by the program (its
+// text checked while printing), read by the reader (verified, with or
+// without escapes), and read into an sx::document; to std::string and to
+// another sink.
+void check_all_printers(const std::string& s) {
+    INFO("text " << s.size() << " bytes");
+    const std::string expected = reference_quote(s);
+    CHECK(canonical(value(s)) == expected);
+    const value r = read(expected);
+    REQUIRE(r.as_string() == s);
+    CHECK(canonical(r) == expected);
+    document doc;
+    REQUIRE(reader().read(expected, doc).has_value());
+    CHECK(canonical(doc.forms().front()) == expected);
+    chunked_sink out;
+    REQUIRE(write_canonical(out, value::list(value(s), r)) == error{});
+    CHECK(out.text == "(" + expected + " " + expected + ")");
+}
+
+} // namespace
+
+TEST_CASE("printer: escapes at every position of strings up to 70 bytes match a byte-wise reference") {
+    // Whole-chunk copies stop at the first special byte of each chunk; put
+    // each kind of special byte at every position around the chunk edges.
+    const std::string specials[] = {"\"", "\\", "\n", "\t", "\r", "\x01", "\x1f", "\x7f", "\xC2\x85", "\xC2\x9F",
+                                    "\xC2\xA0", "\xC3\xA9", "\xE2\x80\x94", "\xF0\x9F\x98\x80"};
+    for (std::size_t n = 0; n <= 70; ++n)
+        for (std::size_t at = 0; at <= n; ++at)
+            for (const auto& sp : specials) {
+                std::string s(n, 'a');
+                s.insert(at, sp);
+                check_all_printers(s);
+                if (at + 1 < n) {  // and a second one right after
+                    s.insert(at + sp.size(), sp);
+                    check_all_printers(s);
+                }
+            }
+}
+
+TEST_CASE("printer: long strings dense or sparse in escapes match a byte-wise reference") {
+    // Long enough to be written in several pieces by both writers.
+    const std::string pieces[] = {"plain text ", "\"quoted\"", "line\n", "\\", "\xE2\x80\x94", "\xC2\x85", "\x7f", "x"};
+    std::mt19937 rng(11);
+    for (const std::size_t size : {100u, 1000u, 5000u, 40000u}) {
+        for (const unsigned density : {0u, 1u, 8u}) {  // in eight: 0 plain, 1 sparse, 8 dense
+            std::string s;
+            while (s.size() < size) s += rng() % 8 < density ? pieces[1 + rng() % 7] : pieces[0];
+            check_all_printers(s);
+        }
+    }
 }
 
 TEST_CASE("printer: strings that are not UTF-8 cannot be encoded") {

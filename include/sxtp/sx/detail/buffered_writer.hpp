@@ -42,6 +42,8 @@ public:
         if (n > static_cast<std::size_t>(buf_ + capacity - p_)) flush();
         return p_;
     }
+    /// End of the room after the last `room()`: at least its `n` bytes, maybe more.
+    char* limit() noexcept { return buf_ + capacity; }
     void commit(char* end) noexcept { p_ = end; }
     void flush() {
         if (p_ != buf_) sink_.append(buf_, static_cast<std::size_t>(p_ - buf_));
@@ -79,6 +81,8 @@ public:
         if (static_cast<std::size_t>(end_ - p_) < n) grow(n);
         return p_;
     }
+    /// End of the room after the last `room()`: at least its `n` bytes, maybe more.
+    char* limit() noexcept { return end_; }
     void commit(char* end) noexcept { p_ = end; }
     void flush() {
         s_.resize(static_cast<std::size_t>(p_ - s_.data()));

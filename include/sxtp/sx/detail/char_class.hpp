@@ -58,42 +58,95 @@ constexpr bool all_symbol_chars(std::string_view s) noexcept {
     return true;
 }
 
-/// Skips, sixteen (SSE2) or eight bytes at a time, bytes that are printable
-/// ASCII other than `"` and `\\` (and, with `StopAtDel`, other than DEL).
-/// Returns the first byte that is not, or a position less than 8 bytes from
-/// `end`; the caller finishes byte by byte.
-template <bool StopAtDel, bool StopAtHigh = true>
-inline const char* skip_plain_ascii_words(const char* p, const char* end) noexcept {
-#if defined(__SSE2__)
-    // Sixteen bytes at a time where SSE2 is (every x86-64).
-    while (end - p >= 16) {
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(0x1F)), _mm_setzero_si128()),  // < 0x20
-                                    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
-        if constexpr (StopAtDel) stop = _mm_or_si128(stop, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
-        if constexpr (StopAtHigh) stop = _mm_or_si128(stop, x);  // the sign bit: any byte >= 0x80
-        else stop = _mm_or_si128(stop, _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xC2))));
-        if (const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(stop))) return p + std::countr_zero(mask);
-        p += 16;
-    }
-#endif
+/// Index of the first of the eight bytes at `p` that is not printable ASCII
+/// other than `"` and `\\` (and, with `StopAtDel`, other than DEL; with
+/// `StopAtHigh` any byte >= 0x80 stops, else only 0xC2, the lead byte of a C1
+/// control); 8 when there is none.
+template <bool StopAtDel, bool StopAtHigh>
+[[gnu::always_inline]] inline std::ptrdiff_t first_string_stop8(const char* p) noexcept {
     if constexpr (std::endian::native == std::endian::little) {
         constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
         auto has_byte = [&](std::uint64_t x, unsigned char c) {
             const std::uint64_t y = x ^ (c * ones);
             return (y - ones) & ~y & highs;
         };
-        while (end - p >= 8) {
-            std::uint64_t x;
-            std::memcpy(&x, p, 8);
-            std::uint64_t found = ((x - 0x20 * ones) & ~x & highs) | has_byte(x, '"') | has_byte(x, '\\');
-            if constexpr (StopAtDel) found |= has_byte(x, 0x7F);
-            if constexpr (StopAtHigh) found |= x & highs;
-            else found |= has_byte(x, 0xC2);  // only the lead byte of a C1 control matters
-            // Borrows only run upwards, so the lowest flagged byte is exact.
-            if (found) return p + (std::countr_zero(found) >> 3);
-            p += 8;
+        std::uint64_t x;
+        std::memcpy(&x, p, 8);
+        std::uint64_t found = ((x - 0x20 * ones) & ~x & highs) | has_byte(x, '"') | has_byte(x, '\\');
+        if constexpr (StopAtDel) found |= has_byte(x, 0x7F);
+        if constexpr (StopAtHigh) found |= x & highs;
+        else found |= has_byte(x, 0xC2);
+        // Borrows only run upwards, so the lowest flagged byte is exact.
+        return found ? std::countr_zero(found) >> 3 : 8;
+    } else {
+        for (std::ptrdiff_t i = 0; i < 8; ++i) {
+            const auto c = static_cast<unsigned char>(p[i]);
+            if (c < 0x20 || c == '"' || c == '\\' || (StopAtDel && c == 0x7F) || (StopAtHigh ? c >= 0x80 : c == 0xC2)) return i;
         }
+        return 8;
+    }
+}
+
+/// Bytes looked at per step by first_string_stop: sixteen where SSE2 is
+/// (every x86-64), else eight.
+#if defined(__SSE2__)
+inline constexpr std::ptrdiff_t text_chunk = 16;
+#else
+inline constexpr std::ptrdiff_t text_chunk = 8;
+#endif
+
+#if defined(__SSE2__)
+// first_string_stop8 over the sixteen bytes of `x`.
+template <bool StopAtDel, bool StopAtHigh>
+[[gnu::always_inline]] inline std::ptrdiff_t first_string_stop16(__m128i x) noexcept {
+    __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(0x1F)), _mm_setzero_si128()),  // < 0x20
+                                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+    if constexpr (StopAtDel) stop = _mm_or_si128(stop, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F)));
+    if constexpr (StopAtHigh) stop = _mm_or_si128(stop, x);  // the sign bit: any byte >= 0x80
+    else stop = _mm_or_si128(stop, _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xC2))));
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
+    return mask ? std::countr_zero(mask) : 16;
+}
+#endif
+
+/// As first_string_stop8, over the `text_chunk` bytes at `p`.
+template <bool StopAtDel, bool StopAtHigh>
+[[gnu::always_inline]] inline std::ptrdiff_t first_string_stop(const char* p) noexcept {
+#if defined(__SSE2__)
+    return first_string_stop16<StopAtDel, StopAtHigh>(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+#else
+    return first_string_stop8<StopAtDel, StopAtHigh>(p);
+#endif
+}
+
+/// first_string_stop, which also copies the `text_chunk` bytes at `p` to `o`.
+template <bool StopAtDel, bool StopAtHigh>
+[[gnu::always_inline]] inline std::ptrdiff_t copy_to_string_stop(const char* p, char* o) noexcept {
+#if defined(__SSE2__)
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));  // one load: the compiler cannot know o and p do not alias
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), x);
+    return first_string_stop16<StopAtDel, StopAtHigh>(x);
+#else
+    const std::ptrdiff_t i = first_string_stop8<StopAtDel, StopAtHigh>(p);
+    std::memcpy(o, p, 8);
+    return i;
+#endif
+}
+
+/// Skips, `text_chunk` then eight bytes at a time, bytes that are printable
+/// ASCII other than `"` and `\\` (see first_string_stop8). Returns the first
+/// byte that is not, or a position less than 8 bytes from `end`; the caller
+/// finishes byte by byte.
+template <bool StopAtDel, bool StopAtHigh = true>
+inline const char* skip_plain_ascii_words(const char* p, const char* end) noexcept {
+    while (end - p >= text_chunk) {
+        const std::ptrdiff_t i = first_string_stop<StopAtDel, StopAtHigh>(p);
+        if (i < text_chunk) return p + i;
+        p += text_chunk;
+    }
+    if (text_chunk > 8 && end - p >= 8) {
+        const std::ptrdiff_t i = first_string_stop8<StopAtDel, StopAtHigh>(p);
+        p += i;
     }
     return p;
 }

@@ -33,49 +33,56 @@ inline constexpr auto trusted_byte_needs_check = [] {
     return t;
 }();
 
-// Writes the escaped form of the special byte(s) at `p` (see
-// string_byte_needs_check) to `o`; advances both. False: not UTF-8. With
-// `Trusted` the text is known to be UTF-8 and only C1 controls are looked at.
-template <bool Trusted>
-bool write_special(const unsigned char*& p, const unsigned char* end, char*& o) noexcept {
+// The canonical escape of each ASCII byte that string_byte_needs_check
+// flags: `\"`, `\\`, `\n`, `\t`, `\r`, else `\u00XX`.
+struct ascii_escape {
+    char text[6];
+    std::uint8_t size;
+};
+inline constexpr auto ascii_escapes = [] {
     constexpr char hex[] = "0123456789abcdef";
-    auto hex_escape = [&](unsigned c) {
-        const char e[6] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xF], hex[c & 0xF]};
-        std::memcpy(o, e, 6);
-        o += 6;
-    };
+    std::array<ascii_escape, 128> t{};
+    for (int c = 0; c < 128; ++c) t[c] = {{'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]}, 6};
+    t['"'] = {{'\\', '"'}, 2};
+    t['\\'] = {{'\\', '\\'}, 2};
+    t['\n'] = {{'\\', 'n'}, 2};
+    t['\t'] = {{'\\', 't'}, 2};
+    t['\r'] = {{'\\', 'r'}, 2};
+    return t;
+}();
+
+// Writes the escaped form of the special byte(s) at `p` (see
+// string_byte_needs_check) to `o`, which has room for 8 bytes; advances both.
+// False: not UTF-8. With `Trusted` the text is known to be UTF-8 and of the
+// bytes at or above 0x80 only C1 controls are looked at.
+template <bool Trusted>
+[[gnu::always_inline]] inline bool write_special(const unsigned char*& p, const unsigned char* end, char*& o) noexcept {
     const unsigned char c = *p;
-    if (Trusted && c >= 0x80) {
-        if (c == 0xC2 && p[1] <= 0x9F) {
-            hex_escape(p[1]);
-            p += 2;
-        } else {
-            *o++ = static_cast<char>(c);
-            ++p;
-        }
+    if (c < 0x80) {
+        std::memcpy(o, ascii_escapes[c].text, 6);
+        o += ascii_escapes[c].size;
+        ++p;
         return true;
     }
-    if (c >= 0x80) {
-        const std::size_t n = utf8_sequence_length(p, end);
+    std::size_t n = 2;
+    if (!Trusted) {
+        n = utf8_sequence_length(p, end);
         if (n == 0) return false;
-        if (c == 0xC2 && p[1] <= 0x9F) {  // C1 control U+0080–U+009F
-            hex_escape(p[1]);
-        } else {
-            std::memcpy(o, p, n);
-            o += n;
-        }
+    }
+    if (c == 0xC2 && p[1] <= 0x9F) {  // C1 control U+0080–U+009F
+        std::memcpy(o, ascii_escapes[0].text, 4);  // \u00
+        o[4] = "0123456789abcdef"[p[1] >> 4];
+        o[5] = "0123456789abcdef"[p[1] & 0xF];
+        o += 6;
+        p += 2;
+    } else if (Trusted) {  // another lead byte: its sequence follows as it is
+        *o++ = static_cast<char>(c);
+        ++p;
+    } else {
+        std::memcpy(o, p, n);
+        o += n;
         p += n;
-        return true;
     }
-    switch (c) {
-    case '"': *o++ = '\\'; *o++ = '"'; break;
-    case '\\': *o++ = '\\'; *o++ = '\\'; break;
-    case '\n': *o++ = '\\'; *o++ = 'n'; break;
-    case '\t': *o++ = '\\'; *o++ = 't'; break;
-    case '\r': *o++ = '\\'; *o++ = 'r'; break;
-    default: hex_escape(c); break;
-    }
-    ++p;
     return true;
 }
 
@@ -87,33 +94,105 @@ template <class Writer, bool Trusted = false>
 error write_string(Writer& out, std::string_view s) {
     auto* p = reinterpret_cast<const unsigned char*>(s.data());
     auto* const end = p + s.size();
-    auto skip = [&](const unsigned char* q) {
-        q = reinterpret_cast<const unsigned char*>(
-            skip_plain_ascii_words<true, !Trusted>(reinterpret_cast<const char*>(q), reinterpret_cast<const char*>(end)));
-        constexpr const auto& needs_check = Trusted ? trusted_byte_needs_check : string_byte_needs_check;
-        while (q < end && !needs_check[*q]) ++q;
-        return q;
-    };
+    constexpr const auto& needs_check = Trusted ? trusted_byte_needs_check : string_byte_needs_check;
     // Output is at most 6 bytes per input byte (a \u00XX escape), plus quotes;
-    // write it in pieces whose worst case fits the writer's room.
-    constexpr std::size_t piece = (Writer::max_room - 2) / 6;
+    // write it in pieces whose worst case (with slack for whole-chunk stores
+    // and an escape that starts in the last chunk) fits the writer's room.
+    constexpr std::size_t slack = 2 * text_chunk + 8;
+    constexpr std::size_t piece = (Writer::max_room - slack) / 6;
+    static_assert(piece >= 16);
     out.put('"');
     while (p < end) {
         const unsigned char* const piece_end = end - p > static_cast<std::ptrdiff_t>(piece) ? p + piece : end;
-        char* const first = out.room(static_cast<std::size_t>(piece_end - p) * 6 + 4);
-        char* o = first;
+        char* o = out.room(static_cast<std::size_t>(piece_end - p) * 6 + slack);
         while (p < piece_end) {
-            const unsigned char* q = skip(p);
-            if (q > piece_end) q = piece_end;
-            std::memcpy(o, p, static_cast<std::size_t>(q - p));
-            o += q - p;
-            p = q;
-            if (p < piece_end && !write_special<Trusted>(p, end, o)) return error::invalid_utf8;
+            if (end - p >= text_chunk) {
+                // Copy a whole chunk, then keep what precedes its first special byte.
+                const std::ptrdiff_t i = copy_to_string_stop<true, !Trusted>(reinterpret_cast<const char*>(p), o);
+                p += i;
+                o += i;
+                if (i == text_chunk) continue;
+            } else if (!needs_check[*p]) {
+                *o++ = static_cast<char>(*p++);
+                continue;
+            }
+            if (!write_special<Trusted>(p, end, o)) return error::invalid_utf8;
         }
         out.commit(o);
     }
     out.put('"');
     return error{};
+}
+
+/// Writes a string the reader found free of escapes at `o` when it fits
+/// before `lim`, preceded by a space when `sep`, and advances `o`. False
+/// otherwise (nothing is written then).
+[[gnu::always_inline]] inline bool write_plain_string(char*& o, const char* lim, const value& v, bool sep) noexcept {
+    using va = value_access;
+    if (!v.is_string() || !(va::text_flags(v) & va::no_escapes)) return false;
+    const std::string_view t = v.text();
+    if (static_cast<std::size_t>(lim - o) < t.size() + 3) return false;
+    char* q = o;
+    *q = ' ';
+    q += sep;
+    *q++ = '"';
+    std::memcpy(q, t.data(), t.size());
+    q += t.size();
+    *q++ = '"';
+    o = q;
+    return true;
+}
+
+template <class Writer>
+error write_atom_general(Writer& out, const value& v, bool sep);
+
+// Copies all inline_capacity bytes of v's inline text to `o`: both words are
+// loaded before either is stored (a plain memcpy would reload the second
+// after the first store, which might alias it for all the compiler knows).
+[[gnu::always_inline]] inline void copy_inline_text(char* o, const value& v) noexcept {
+    using va = value_access;
+    static_assert(va::inline_capacity == 14);
+    std::uint64_t a, b;
+    std::memcpy(&a, va::inline_data(v), 8);
+    std::memcpy(&b, va::inline_data(v) + 6, 8);
+    std::memcpy(o, &a, 8);
+    std::memcpy(o + 6, &b, 8);
+}
+
+/// Room that write_short_atom needs at its output.
+inline constexpr std::size_t short_atom_room = 32;
+
+/// Writes the common atoms — inline names, integers, and inline strings the
+/// reader found free of escapes — at `o` (which has `short_atom_room` bytes
+/// of room), preceded by a space when `sep`, and advances `o`. False when
+/// `v` is not one of them (nothing is written then).
+[[gnu::always_inline]] inline bool write_short_atom(char*& o, const value& v, bool sep) noexcept {
+    using va = value_access;
+    char* q = o;
+    *q = ' ';
+    q += sep;
+    switch (v.type()) {
+    case kind::keyword:
+    case kind::symbol:
+        if (va::heap_text(v)) return false;
+        *q = ':';
+        q += v.is_keyword();
+        copy_inline_text(q, v);
+        o = q + va::inline_size(v);
+        return true;
+    case kind::integer:
+        o = std::to_chars(q, q + 24, v.as_int()).ptr;
+        return true;
+    case kind::string:
+        if (!(va::text_flags(v) & va::no_escapes) || va::heap_text(v)) return false;
+        *q++ = '"';
+        copy_inline_text(q, v);
+        q += va::inline_size(v);
+        *q++ = '"';
+        o = q;
+        return true;
+    default: return false;
+    }
 }
 
 template <class Writer>
@@ -122,47 +201,12 @@ error write_atom_general(Writer& out, const value& v, bool sep);
 /// Writes the canonical text of an atom, preceded by a space when `sep`.
 /// Containers are not atoms and are left to the caller. Returns
 /// error::non_finite_float or error::invalid_utf8.
-///
-/// The common atoms (short names, integers, short strings the reader found
-/// free of escapes) are written here, inline; the rest in write_atom_general.
 template <class Writer>
 inline error write_atom(Writer& out, const value& v, bool sep = false) {
-    using va = value_access;
-    switch (v.type()) {
-    case kind::keyword:
-    case kind::symbol:
-        if (!va::heap_text(v)) {
-            char* o = out.room(va::inline_capacity + 2);
-            *o = ' ';
-            o += sep;
-            *o = ':';
-            o += v.is_keyword();
-            std::memcpy(o, va::inline_data(v), va::inline_capacity);
-            out.commit(o + va::inline_size(v));
-            return error{};
-        }
-        break;
-    case kind::integer: {
-        char* o = out.room(25);
-        *o = ' ';
-        o += sep;
-        out.commit(std::to_chars(o, o + 24, v.as_int()).ptr);
+    char* o = out.room(short_atom_room);
+    if (write_short_atom(o, v, sep)) {
+        out.commit(o);
         return error{};
-    }
-    case kind::string:
-        if ((va::text_flags(v) & va::no_escapes) && !va::heap_text(v)) {
-            char* o = out.room(va::inline_capacity + 3);
-            *o = ' ';
-            o += sep;
-            *o++ = '"';
-            std::memcpy(o, va::inline_data(v), va::inline_capacity);
-            o += va::inline_size(v);
-            *o++ = '"';
-            out.commit(o);
-            return error{};
-        }
-        break;
-    default: break;
     }
     return write_atom_general(out, v, sep);
 }
@@ -233,14 +277,14 @@ error write_atom_general(Writer& out, const value& v, bool sep) {
     }
     case kind::keyword:
     case kind::symbol: {
-        // Long names only: write_atom writes inline ones itself.
+        // Long names only: write_short_atom writes inline ones.
         const auto t = v.text();
         if (sep) out.put(' ');
         if (v.is_keyword()) out.put(':');
         out.put(t.data(), t.size());
         return error{};
     }
-    case kind::integer: break;  // always written by write_atom
+    case kind::integer: break;  // always written by write_short_atom
     case kind::list:
     case kind::dict: break;
     }
