@@ -152,6 +152,45 @@ TEST_CASE("document: dict keys sort and repeat exactly as value::insert says") {
     }
 }
 
+TEST_CASE("document: records that share their keys in one order sort each right") {
+    // The reader reuses the order of the last unsorted dict whose keys match;
+    // lists of records mixing a few key orders (permutations of one key set,
+    // a changed key, a repeat) must still read as value::insert builds them.
+    const std::vector<std::vector<std::string>> shapes = {
+        {"title", "id", "author", "score", "tags"}, {"id", "title", "author", "score", "tags"},
+        {"title", "id", "author", "score", "tag"},  {"title", "id", "author", "score"},
+        {"title", "id", "title", "score", "tags"},  {"x", "created-b", "created-a"}, {"x", "created-a", "created-b"},
+        {"zeta", "alpha", "mid", "beta", "omega", "a", "b", "c", "d", "e", "f",
+                                                     "g", "h", "i", "j", "k"}};
+    std::mt19937 rng(9);
+    reader rd;
+    document doc;
+    for (int iteration = 0; iteration < 2000; ++iteration) {
+        std::string text = "(";
+        value expected = value::make_list();
+        bool repeated = false;
+        for (int r = 0, n = 1 + static_cast<int>(rng() % 6); r < n; ++r) {
+            const auto& keys = shapes[rng() % 3 == 0 ? rng() % shapes.size() : 0];
+            value record = value::make_dict();
+            text += "{";
+            for (const auto& k : keys) {
+                const auto x = static_cast<std::int64_t>(rng() % 100);
+                text += ":" + k + " " + std::to_string(x) + " ";
+                repeated |= !record.insert(value::make_keyword(k), value(x)).second;
+            }
+            text += "} ";
+            expected.push_back(std::move(record));
+        }
+        text += ")";
+        INFO(text);
+        const auto heap = rd.read(text);
+        const auto arena = rd.read(text, doc);
+        REQUIRE(heap.has_value() == !repeated);
+        REQUIRE(arena.has_value() == !repeated);
+        if (!repeated) REQUIRE((*heap == expected && doc.root() == expected));
+    }
+}
+
 TEST_CASE("document: dicts with keys of every atom kind sort by canonical text") {
     // Mixed keys are compared by their canonical text; the order and the
     // repeat check must agree with value::insert, for both readers.

@@ -227,9 +227,38 @@ TEST_CASE("reader: floats read exactly as from_chars reads them") {
         REQUIRE(r.ec == std::errc{});
         const auto v = try_read(t);
         REQUIRE(v.has_value());
+        // Digits are read eight at a time where eight bytes follow: also read
+        // the token with more text after it.
+        const auto in_list = try_read("(" + t + " 12345678)");
+        REQUIRE(in_list.has_value());
+        CHECK((*in_list)[0] == *v);
         if (!v->is_float()) continue;  // an integer token
         if (std::bit_cast<std::uint64_t>(v->as_float()) != std::bit_cast<std::uint64_t>(expected))
             FAIL(t << " read as " << v->as_float() << ", from_chars gives " << expected);
+    }
+}
+
+TEST_CASE("reader: integers of every length read as from_chars reads them") {
+    std::mt19937_64 rng(5);
+    const char digits[] = "0123456789";
+    for (int i = 0; i < 20000; ++i) {
+        std::string t = rng() % 2 ? "-" : "";
+        const int n = 1 + static_cast<int>(rng() % 21);
+        for (int k = 0; k < n; ++k) t += digits[rng() % (k == 0 && rng() % 2 ? 3 : 10)];
+        std::int64_t expected = 0;
+        const auto r = std::from_chars(t.data(), t.data() + t.size(), expected);
+        for (const std::string& text : {t, "(" + t + ")", "(" + t + " abcdefgh)", "{:k " + t + "}"}) {
+            INFO(text);
+            const auto v = try_read(text);
+            if (r.ec == std::errc::result_out_of_range) {
+                REQUIRE_FALSE(v.has_value());
+                CHECK(v.error().code == error::integer_out_of_range);
+                continue;
+            }
+            REQUIRE(v.has_value());
+            const value& x = v->is_atom() ? *v : v->is_list() ? (*v)[0] : v->at("k");
+            CHECK(x == value(expected));
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 #include <boost/system/result.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -86,6 +87,14 @@ private:
     detail::lexer lex_;
     detail::value_stack stack_;         // finished items (and their offsets) waiting for their container, then the top-level forms
     std::vector<frame> frames_;
+    // The keys (as sort_short_keywords forms them) and the entry order of the
+    // last unsorted short-keyword dict.
+    struct key_shape {
+        std::size_t size = 0;
+        std::uint64_t hi[16] = {}, lo[16] = {};
+        std::uint8_t order[16] = {};
+    };
+    key_shape last_shape_;
     std::vector<std::size_t> order_;    // dict entry order while sorting
     std::string key_text_;              // canonical texts of a dict's keys, while sorting a mixed dict
     std::vector<std::pair<std::size_t, std::size_t>> key_spans_;  // (start, size) of each in key_text_

@@ -151,6 +151,41 @@ inline const char* skip_plain_ascii_words(const char* p, const char* end) noexce
     return p;
 }
 
+/// Reads up to `max` ASCII digits at `q` into `acc` (acc = 10 * acc + digit
+/// for each), advancing `q`; `acc` must stay below 10^19 (`max` <= 18 with
+/// acc 0). Eight bytes at a time where the input has them.
+[[gnu::always_inline]] inline void read_digits(const char*& q, const char* end, std::uint64_t& acc, std::ptrdiff_t max) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL;
+        // Eight digits, the first in the lowest byte, as a number (lanes of 2, 4, 8 digits).
+        auto combine = [](std::uint64_t v) {
+            v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFULL;
+            v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFULL;
+            return (v * 10000 + (v >> 32)) & 0xFFFFFFFFULL;
+        };
+        while (max >= 8 && end - q >= 8) {
+            std::uint64_t x;
+            std::memcpy(&x, q, 8);
+            // Each byte minus '0' (borrows only run upwards, past the first
+            // non-digit); a digit leaves 0–9, which adding 0x76 keeps below 0x80.
+            const std::uint64_t t = x - 0x30 * ones;
+            const std::uint64_t other = (t | (t + 0x76 * ones)) & (0x80 * ones);
+            if (other) {
+                const int n = std::countr_zero(other) >> 3;
+                if (n == 0) return;
+                constexpr std::uint64_t scale[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+                acc = acc * scale[n] + combine(t << (8 * (8 - n)));  // the n digits, behind leading zeros
+                q += n;
+                return;
+            }
+            acc = acc * 100000000 + combine(t);
+            q += 8;
+            max -= 8;
+        }
+    }
+    for (; max > 0 && q < end && is_digit(*q); --max) acc = acc * 10 + static_cast<unsigned>(*q++ - '0');
+}
+
 /// The first byte at or after `p` that cannot be part of a symbol, keyword or
 /// number token (a byte without cc_symbol), eight bytes at a time.
 [[gnu::always_inline]] inline const char* skip_symbol_chars(const char* p, const char* end) noexcept {

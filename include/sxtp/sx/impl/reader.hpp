@@ -159,15 +159,10 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
     const char* const end = text.data() + text.size();
     bool have_top = false;
     detail::token tok;
+    // The innermost open frame's type, kept in a local (-1: none open).
+    int innermost = -1;
+    auto refresh_innermost = [&] { innermost = frames_.empty() ? -1 : static_cast<int>(frames_.back().k); };
     for (;;) {
-        if (have_top && m != mode::all) {
-            lex_.set_pos(p);
-            if (m == mode::next) return error{};
-            // only whitespace and comments may follow the value
-            if (const error e = lex_.skip_space(); e != error{}) return e;
-            lex_.set_error_at(lex_.pos());
-            return lex_.pos() == lex_.end() ? error{} : error::trailing_data;
-        }
         while (p < end && detail::has_class(*p, detail::cc_space)) ++p;
         if (p == end) {
             lex_.set_pos(p);
@@ -184,6 +179,7 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
             if (frames_.size() + depth_used_ >= options_.max_depth) { lex_.set_error_at(p); return error::depth_exceeded; }
             frames_.push_back({*p == '(' ? frame::type::list : *p == '{' ? frame::type::dict : frame::type::quote, stack_.size(),
                                static_cast<std::size_t>(p - begin_)});
+            innermost = static_cast<int>(frames_.back().k);
             ++p;
             continue;
         case ')':
@@ -236,7 +232,7 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
             if (q < end && detail::is_digit(*q)) {
                 const char* const digits = q;
                 std::uint64_t acc = 0;
-                while (q < end && detail::is_digit(*q) && q - digits < 18) acc = acc * 10 + static_cast<unsigned>(*q++ - '0');
+                detail::read_digits(q, end, acc, 18);
                 if (q == end || !detail::has_class(*q, detail::cc_symbol)) {
                     const auto i = static_cast<std::int64_t>(acc);
                     stack_.push_words(va::scalar_words(kind::integer, static_cast<std::uint64_t>(*p == '-' ? -i : i)),
@@ -249,8 +245,7 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
                 if (*q == '.' && q + 1 < end && detail::is_digit(q[1])) {
                     const char* r = q + 1;
                     const char* const fraction = r;
-                    while (r < end && detail::is_digit(*r) && (q - digits) + (r - fraction) < 15)
-                        acc = acc * 10 + static_cast<unsigned>(*r++ - '0');
+                    detail::read_digits(r, end, acc, 15 - (q - digits));
                     if (r == end || !detail::has_class(*r, detail::cc_symbol)) {
                         const double x = static_cast<double>(acc) / detail::lexer::power_of_ten(static_cast<int>(r - fraction));
                         stack_.push_words(va::scalar_words(kind::floating, std::bit_cast<std::uint64_t>(*p == '-' ? -x : x)),
@@ -268,9 +263,23 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
         }
         }
         // An atom inside a list or a dict needs nothing more (any atom is a valid key).
-        if (atom && !frames_.empty() && frames_.back().k != frame::type::quote) continue;
-        if (!frames_.empty() && frames_.back().k == frame::type::list) continue;
+        constexpr int list = static_cast<int>(frame::type::list), dict = static_cast<int>(frame::type::dict);
+        if (atom) {
+            if (innermost == list || innermost == dict) continue;
+        } else {
+            refresh_innermost();
+            if (innermost == list) continue;
+        }
         if (const error e = finish_value(have_top, blocks); e != error{}) return e;
+        refresh_innermost();
+        if (have_top && m != mode::all) {
+            lex_.set_pos(p);
+            if (m == mode::next) return error{};
+            // only whitespace and comments may follow the value
+            if (const error e = lex_.skip_space(); e != error{}) return e;
+            lex_.set_error_at(lex_.pos());
+            return lex_.pos() == lex_.end() ? error{} : error::trailing_data;
+        }
     }
 }
 
@@ -343,15 +352,27 @@ inline bool reader::sort_short_keywords(const frame& f, std::size_t m) {
         }
     }
     if (sorted) return true;
-    std::uint8_t order[16];  // order[position] = index of the entry that goes there
-    auto less = [&](std::uint8_t x, std::uint8_t y) { return hi[x] < hi[y] || (hi[x] == hi[y] && lo[x] < lo[y]); };
-    for (std::size_t i = 0; i < m; ++i) {  // insertion sort of indices
-        const auto t = static_cast<std::uint8_t>(i);
-        std::size_t j = i;
-        for (; j > 0 && less(t, order[j - 1]); --j) order[j] = order[j - 1];
-        if (j > 0 && !less(order[j - 1], t)) return false;  // a repeat: let the general sort report it
-        order[j] = t;
+    // Records in a list usually share their keys in the same order: the
+    // order found for the last unsorted dict is reused when its keys match.
+    key_shape& shape = last_shape_;
+    bool same = shape.size == m;
+    for (std::size_t i = 0; i < m && same; ++i) same = shape.hi[i] == hi[i] && shape.lo[i] == lo[i];
+    if (!same) {
+        shape.size = 0;
+        std::uint8_t* const order = shape.order;  // order[position] = index of the entry that goes there
+        auto less = [&](std::uint8_t x, std::uint8_t y) { return hi[x] < hi[y] || (hi[x] == hi[y] && lo[x] < lo[y]); };
+        for (std::size_t i = 0; i < m; ++i) {  // insertion sort of indices
+            const auto t = static_cast<std::uint8_t>(i);
+            std::size_t j = i;
+            for (; j > 0 && less(t, order[j - 1]); --j) order[j] = order[j - 1];
+            if (j > 0 && !less(order[j - 1], t)) return false;  // a repeat: let the general sort report it
+            order[j] = t;
+        }
+        std::memcpy(shape.hi, hi, m * sizeof hi[0]);
+        std::memcpy(shape.lo, lo, m * sizeof lo[0]);
+        shape.size = m;
     }
+    const std::uint8_t* const order = shape.order;
     // Entries move as bytes (fixed 32-byte copies). Their offsets stay: the
     // dict is closed next, and its entries' offsets are not used again.
     constexpr std::size_t entry = 2 * sizeof(value);
