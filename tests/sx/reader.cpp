@@ -41,6 +41,50 @@ TEST_CASE("reader: atoms") {
     CHECK(read("#tag").is_symbol("#tag"));
 }
 
+TEST_CASE("reader: every atom reads as the lexer reads its token") {
+    // The reader reads common atoms itself and leaves the rest to the lexer
+    // (which the typed layer's decoder also uses); both must agree on every
+    // token, valid or not. Random tokens from the bytes that matter, inside
+    // a list and alone (at the end of input, where no overread is allowed).
+    const std::string bytes = "ntrufalsei09-+.:eE_x\"\\\xC3\xA9\x01 ;,[";
+    std::mt19937 rng(17);
+    for (int i = 0; i < 100000; ++i) {
+        std::string tok;
+        for (int k = 0, n = 1 + static_cast<int>(rng() % 20); k < n; ++k) tok += bytes[rng() % bytes.size()];
+        if (rng() % 4 == 0) tok = std::string(rng() % 2 ? "nil" : rng() % 2 ? "true" : "false").substr(0, 1 + rng() % 5) + tok.substr(0, rng() % 3);
+        detail::lexer lex(tok);
+        detail::token t;
+        const error lexed = lex.next(t);
+        const bool one_token = lexed == error{} && t.is_atom() && lex.pos() == lex.end();
+        INFO("token [" << tok << "]");
+        const auto alone = try_read(tok);
+        const auto listed = try_read("(" + tok + ")");
+        if (!one_token) {
+            if (lexed != error{}) {
+                REQUIRE_FALSE(alone.has_value());
+                CHECK(alone.error().code == lexed);
+                CHECK(alone.error().offset == static_cast<std::size_t>(lex.error_at() - tok.data()));
+            }
+            continue;
+        }
+        value expected;
+        switch (t.t) {
+        case detail::token::type::string: expected = value(std::string(t.text)); break;
+        case detail::token::type::symbol: expected = value::make_symbol(t.text); break;
+        case detail::token::type::keyword: expected = value::make_keyword(t.text); break;
+        case detail::token::type::integer: expected = value(t.i); break;
+        case detail::token::type::floating: expected = value(t.f); break;
+        case detail::token::type::boolean: expected = value(t.b); break;
+        default: break;  // nil
+        }
+        REQUIRE(alone.has_value());
+        CHECK(*alone == expected);
+        REQUIRE(listed.has_value());
+        REQUIRE(listed->size() == 1);
+        CHECK((*listed)[0] == expected);
+    }
+}
+
 TEST_CASE("reader: containers and quote and comments") {
     const value v = read("; leading\n(a {:b 2 :a 1} 'c ; inner\n () {})");
     REQUIRE(v.is_list());

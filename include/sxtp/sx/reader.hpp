@@ -79,8 +79,8 @@ private:
     template <class Blocks>
     error finish_value(bool& have_top, Blocks& blocks);
     read_result<void> read_into(std::string_view text, mode m, document& doc);
-    error sort_dict(const frame& f);
-    bool sort_short_keywords(const frame& f, std::size_t m);
+    error sort_dict(const frame& f, const std::uint8_t*& order);
+    bool sort_short_keywords(const frame& f, std::size_t m, const std::uint8_t*& order);
     read_error make_error(std::string_view text, error e) const;
 
     read_options options_;

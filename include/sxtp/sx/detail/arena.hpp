@@ -34,7 +34,7 @@ public:
     ~arena() { release_all(); }
 
     /// `bytes` bytes aligned to 8, valid until reset().
-    void* allocate(std::size_t bytes) {
+    [[gnu::always_inline]] void* allocate(std::size_t bytes) {
         bytes = round_up(bytes);
         if (static_cast<std::size_t>(end_ - cur_) < bytes) refill(bytes);
         void* p = cur_;
@@ -80,7 +80,7 @@ private:
         return (n + alignment - 1) & ~(alignment - 1);
     }
 
-    void refill(std::size_t bytes) {
+    [[gnu::noinline]] void refill(std::size_t bytes) {
         const std::size_t last = head_ ? head_->size : 0;
         std::size_t size = last > std::numeric_limits<std::size_t>::max() / 2 ? last : 2 * last;
         if (size < 4096) size = 4096;

@@ -34,6 +34,32 @@ struct token {
     bool is_atom() const noexcept { return t >= type::string; }
 };
 
+/// Scans string text from `p` (just after the opening quote) up to the
+/// closing quote or the first backslash, where it leaves `p`. Clears
+/// value_access::no_escapes in `flags` when the canonical form will have to
+/// escape a byte (a raw tab, CR, LF, DEL or C1 control). On error `p` is at
+/// the offending byte (the end of input for error::unterminated_string).
+[[gnu::always_inline]] inline error scan_string_text(const char*& p, const char* end, std::uint8_t& flags) noexcept {
+    const auto* const uend = reinterpret_cast<const unsigned char*>(end);
+    for (;;) {
+        p = skip_plain_ascii(p, end);
+        if (p == end) return error::unterminated_string;
+        const auto c = static_cast<unsigned char>(*p);
+        if (c == '"' || c == '\\') return error{};
+        if (has_class(*p, cc_string_plain)) {  // raw tab, CR, LF or DEL
+            flags &= static_cast<std::uint8_t>(~value_access::no_escapes);
+            ++p;
+            continue;
+        }
+        if (c < 0x80) return error::control_character;
+        const std::size_t n = utf8_sequence_length(reinterpret_cast<const unsigned char*>(p), uend);
+        if (n == 0) return error::invalid_utf8;
+        if (c == 0xC2 && static_cast<unsigned char>(p[1]) <= 0x9F)  // C1 control
+            flags &= static_cast<std::uint8_t>(~value_access::no_escapes);
+        p += n;
+    }
+}
+
 class lexer {
 public:
     explicit lexer(std::string_view text = {}) noexcept { reset(text); }
@@ -95,37 +121,19 @@ private:
         const char* p = p_ + 1;
         const char* const s = p;
         const auto* const uend = reinterpret_cast<const unsigned char*>(end_);
-        // Fast path: no escapes, so the text is a slice of the input. Note on the
-        // way whether the canonical form will need to escape anything.
+        // Fast path: no escapes, so the text is a slice of the input.
         std::uint8_t flags = value_access::verified_utf8 | value_access::no_escapes;
-        for (;;) {
-            p = skip_plain_ascii(p, end_);
-            if (p == end_) { error_at_ = open; return error::unterminated_string; }
-            const auto c = static_cast<unsigned char>(*p);
-            if (has_class(*p, cc_string_plain)) {  // raw tab, CR, LF or DEL
-                flags &= static_cast<std::uint8_t>(~value_access::no_escapes);
-                ++p;
-                continue;
-            }
-            if (c == '"') {
-                tok.t = token::type::string;
-                tok.text = std::string_view(s, static_cast<std::size_t>(p - s));
-                tok.text_flags = flags;
-                tok.can_overread = end_ - s >= 16;
-                p_ = p + 1;
-                return error{};
-            }
-            if (c >= 0x80) {
-                const std::size_t n = utf8_sequence_length(reinterpret_cast<const unsigned char*>(p), uend);
-                if (n == 0) { error_at_ = p; return error::invalid_utf8; }
-                if (c == 0xC2 && static_cast<unsigned char>(p[1]) <= 0x9F)  // C1 control
-                    flags &= static_cast<std::uint8_t>(~value_access::no_escapes);
-                p += n;
-                continue;
-            }
-            if (c == '\\') break;
-            error_at_ = p;
-            return error::control_character;
+        if (const error e = scan_string_text(p, end_, flags); e != error{}) {
+            error_at_ = e == error::unterminated_string ? open : p;
+            return e;
+        }
+        if (*p == '"') {
+            tok.t = token::type::string;
+            tok.text = std::string_view(s, static_cast<std::size_t>(p - s));
+            tok.text_flags = flags;
+            tok.can_overread = end_ - s >= 16;
+            p_ = p + 1;
+            return error{};
         }
         // Slow path: decode escapes into scratch_.
         scratch_.assign(s, p);

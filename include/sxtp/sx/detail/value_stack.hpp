@@ -8,6 +8,7 @@
 #include <sxtp/sx/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -59,6 +60,14 @@ public:
             return;
         }
         std::memcpy(static_cast<void*>(to), static_cast<const void*>(values_ + base), (size_ - base) * sizeof(value));
+        size_ = base;
+    }
+    /// As relocate, for a dict's entries (key, value pairs) above `base`:
+    /// the i-th entry moved is the `order[i]`-th on the stack.
+    void relocate_pairs(std::size_t base, const std::uint8_t* order, value* to) noexcept {
+        const std::size_t m = (size_ - base) / 2;
+        for (std::size_t i = 0; i < m; ++i)
+            std::memcpy(static_cast<void*>(to + 2 * i), static_cast<const void*>(values_ + base + 2 * order[i]), 2 * sizeof(value));
         size_ = base;
     }
     void clear() noexcept {

@@ -36,14 +36,14 @@ struct heap_blocks {
 
 struct arena_blocks {
     arena& a;
-    items_block* items(std::size_t n) {
+    [[gnu::always_inline]] items_block* items(std::size_t n) {
         // n is bounded by the reader's stack, so the size cannot overflow.
         auto* b = static_cast<items_block*>(a.allocate(sizeof(items_block) + n * sizeof(value)));
         b->size = 0;
         b->capacity = n;
         return b;
     }
-    text_block* text(std::string_view s) {
+    [[gnu::always_inline]] text_block* text(std::string_view s) {
         auto* b = static_cast<text_block*>(a.allocate(sizeof(text_block) + s.size()));
         b->size = s.size();
         copy_text(b->chars(), s.data(), s.size());
@@ -51,7 +51,7 @@ struct arena_blocks {
     }
     // Long text is at least 15 bytes; up to 64 it is copied in overlapping
     // fixed-size pieces instead of through a memcpy call.
-    static void copy_text(char* to, const char* from, std::size_t n) noexcept {
+    [[gnu::always_inline]] static void copy_text(char* to, const char* from, std::size_t n) noexcept {
         if (n >= 8 && n <= 16) {
             std::memcpy(to, from, 8);
             std::memcpy(to + n - 8, from + n - 8, 8);
@@ -193,12 +193,12 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
             if (const error e = lex_.skip_space(); e != error{}) return e;
             p = lex_.pos();
             continue;
-        case '"': {  // a string: plain ASCII up to the closing quote is read here
+        case '"': {  // a string without escapes is read here
             const char* const body = p + 1;
-            const char* const q = detail::skip_plain_ascii(body, end);
-            if (q < end && *q == '"') {
+            const char* q = body;
+            std::uint8_t flags = va::verified_utf8 | va::no_escapes;
+            if (detail::scan_string_text(q, end, flags) == error{} && *q == '"') {
                 const auto n = static_cast<std::size_t>(q - body);
-                constexpr std::uint8_t flags = va::verified_utf8 | va::no_escapes;
                 stack_.make_room();
                 const va::words w = n <= va::small_text
                                         ? va::inline_text_words(kind::string, body, n, flags, end - body >= 16)
@@ -207,7 +207,7 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
                 p = q + 1;
                 break;
             }
-            lex_.set_pos(p);  // escapes, controls, non-ASCII: the lexer
+            lex_.set_pos(p);  // escapes, and errors: the lexer
             if (const error e = lex_.next(tok); e != error{}) return e;
             p = lex_.pos();
             push_atom(tok, blocks);
@@ -227,9 +227,26 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
             break;
         }
         default: {
-            // A plain integer (up to 18 digits, then a delimiter) is read here.
+            // A plain integer (up to 18 digits, then a delimiter), a short
+            // decimal, and a symbol (or nil, true, false) are read here.
             const char* q = p + (*p == '-');
-            if (q < end && detail::is_digit(*q)) {
+            const bool number = q < end && detail::is_digit(*q);
+            if (!number && !((*p == '+' || *p == '.') && p + 1 < end && detail::is_digit(p[1]))) {
+                q = detail::skip_symbol_chars(p, end);
+                const auto n = static_cast<std::size_t>(q - p);
+                if (n == 0) { lex_.set_error_at(p); return error::unexpected_character; }
+                stack_.make_room();
+                const std::string_view name(p, n);
+                va::words w;
+                if (name == "nil") w = va::scalar_words(kind::nil, 0);
+                else if (name == "true" || name == "false") w = va::scalar_words(kind::boolean, name[0] == 't');
+                else if (n <= va::small_text) w = va::inline_text_words(kind::symbol, p, n, 0, end - p >= 16);
+                else w = va::pointer_words(kind::symbol, va::heap_flag, blocks.text(name));
+                stack_.push_words(w, static_cast<std::size_t>(p - begin_));
+                p = q;
+                break;
+            }
+            if (number) {
                 const char* const digits = q;
                 std::uint64_t acc = 0;
                 detail::read_digits(q, end, acc, 18);
@@ -317,14 +334,16 @@ inline error reader::close_container(const char* at, frame::type closing, Blocks
     const frame f = frames_.back();
     if (f.k != closing) { lex_.set_error_at(at); return error::mismatched_close; }
     const std::size_t n = stack_.size() - f.base;
+    const std::uint8_t* order = nullptr;  // the dict's entry order, when not the stack's
     if (f.k == frame::type::dict) {
         if (n % 2) { lex_.set_error_at(at); return error::odd_dict; }
-        if (const error e = sort_dict(f); e != error{}) return e;
+        if (const error e = sort_dict(f, order); e != error{}) return e;
     }
     detail::items_block* b = nullptr;
     if (n) {
         b = blocks.items(n);
-        stack_.relocate(f.base, b->items());
+        if (order) stack_.relocate_pairs(f.base, order, b->items());
+        else stack_.relocate(f.base, b->items());
         b->size = n;
     }
     frames_.pop_back();
@@ -333,11 +352,13 @@ inline error reader::close_container(const char* at, frame::type closing, Blocks
 }
 
 // The usual dict: at most 16 keys, every one a keyword of at most 14 bytes.
-// Each key becomes two big-endian words once, the small array of them is
-// insertion-sorted, and the entries are moved once. False (nothing changed)
-// when the dict is not of this kind or has a repeated key, which the general
-// sort then handles and reports.
-inline bool reader::sort_short_keywords(const frame& f, std::size_t m) {
+// Each key becomes two big-endian words once, and the small array of them is
+// insertion-sorted. Sets `order` (order[i]: the index of the entry that goes
+// i-th) unless the keys are in order already; the entries are moved once, by
+// the caller, into the dict's block. False (nothing set) when the dict is not
+// of this kind or has a repeated key, which the general sort then handles and
+// reports.
+inline bool reader::sort_short_keywords(const frame& f, std::size_t m, const std::uint8_t*& order) {
     using va = detail::value_access;
     std::uint64_t hi[16], lo[16];  // each key's name as two big-endian words
     bool sorted = true;
@@ -359,38 +380,31 @@ inline bool reader::sort_short_keywords(const frame& f, std::size_t m) {
     for (std::size_t i = 0; i < m && same; ++i) same = shape.hi[i] == hi[i] && shape.lo[i] == lo[i];
     if (!same) {
         shape.size = 0;
-        std::uint8_t* const order = shape.order;  // order[position] = index of the entry that goes there
+        std::uint8_t* const sorting = shape.order;
         auto less = [&](std::uint8_t x, std::uint8_t y) { return hi[x] < hi[y] || (hi[x] == hi[y] && lo[x] < lo[y]); };
         for (std::size_t i = 0; i < m; ++i) {  // insertion sort of indices
             const auto t = static_cast<std::uint8_t>(i);
             std::size_t j = i;
-            for (; j > 0 && less(t, order[j - 1]); --j) order[j] = order[j - 1];
-            if (j > 0 && !less(order[j - 1], t)) return false;  // a repeat: let the general sort report it
-            order[j] = t;
+            for (; j > 0 && less(t, sorting[j - 1]); --j) sorting[j] = sorting[j - 1];
+            if (j > 0 && !less(sorting[j - 1], t)) return false;  // a repeat: let the general sort report it
+            sorting[j] = t;
         }
         std::memcpy(shape.hi, hi, m * sizeof hi[0]);
         std::memcpy(shape.lo, lo, m * sizeof lo[0]);
         shape.size = m;
     }
-    const std::uint8_t* const order = shape.order;
-    // Entries move as bytes (fixed 32-byte copies). Their offsets stay: the
-    // dict is closed next, and its entries' offsets are not used again.
-    constexpr std::size_t entry = 2 * sizeof(value);
-    alignas(value) unsigned char moved[16 * entry];
-    auto* const first = reinterpret_cast<unsigned char*>(&stack_[f.base]);
-    for (std::size_t i = 0; i < m; ++i) std::memcpy(moved + i * entry, first + i * entry, entry);
-    for (std::size_t i = 0; i < m; ++i) std::memcpy(first + i * entry, moved + order[i] * entry, entry);
+    order = shape.order;
     return true;
 }
 
 // Puts the entries above f.base into canonical key order and rejects a
 // repeated key (reported at its later occurrence). Short keywords, the
-// common case, are sorted by sort_short_keywords; other dicts are
-// index-sorted. Keys that are all keywords (or all symbols) compare by name;
+// common case, are sorted by sort_short_keywords, which may only set `order`
+// for the caller to apply; other dicts are index-sorted in place. Keys that are all keywords (or all symbols) compare by name;
 // any other mix by canonical text, formed once per key into one reused
 // buffer, so hostile dicts (thousands of string keys) cost no allocation per
 // comparison.
-inline error reader::sort_dict(const frame& f) {
+inline error reader::sort_dict(const frame& f, const std::uint8_t*& order) {
     const std::size_t m = (stack_.size() - f.base) / 2;
     auto key = [&](std::size_t i) -> const value& { return stack_[f.base + 2 * i]; };
     auto duplicate_at = [&](std::size_t i, std::size_t j) {
@@ -398,7 +412,7 @@ inline error reader::sort_dict(const frame& f) {
         return error::duplicate_key;
     };
     if (m < 2) return error{};
-    if (m <= 16 && sort_short_keywords(f, m)) return error{};
+    if (m <= 16 && sort_short_keywords(f, m, order)) return error{};
     const kind first = key(0).type();
     bool names = first == kind::keyword || first == kind::symbol;
     for (std::size_t i = 1; i < m && names; ++i) names = key(i).type() == first;
