@@ -19,22 +19,27 @@
 
 namespace bench_support {
 
+/// Seconds per call of `op`, repeated in batches of `batch` for at least
+/// `seconds` in all.
+template <class Op>
+double time_per_call(double seconds, int batch, Op& op) {
+    std::size_t n = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    do {
+        for (int i = 0; i < batch; ++i) op();
+        n += static_cast<std::size_t>(batch);
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } while (elapsed < seconds);
+    return elapsed / static_cast<double>(n);
+}
+
 /// Seconds per call of `op`: the best of 5 runs, each repeating `op` in
 /// batches of 32 for a fifth of `seconds` in all.
 template <class Op>
 double measure(double seconds, Op op) {
     double best = 1e9;
-    for (int run = 0; run < 5; ++run) {
-        std::size_t n = 0;
-        const auto t0 = std::chrono::steady_clock::now();
-        double elapsed = 0;
-        do {
-            for (int i = 0; i < 32; ++i) op();
-            n += 32;
-            elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        } while (elapsed < seconds / 5);
-        best = std::min(best, elapsed / static_cast<double>(n));
-    }
+    for (int run = 0; run < 5; ++run) best = std::min(best, time_per_call(seconds / 5, 32, op));
     return best;
 }
 
@@ -46,20 +51,9 @@ template <class A, class B>
 std::pair<double, double> measure_pair(double seconds, A a, B b) {
     constexpr int rounds = 15;
     double best_a = 1e9, best_b = 1e9;
-    auto run = [&](auto& op, double& best) {
-        std::size_t n = 0;
-        const auto t0 = std::chrono::steady_clock::now();
-        double elapsed = 0;
-        do {
-            for (int i = 0; i < 16; ++i) op();
-            n += 16;
-            elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        } while (elapsed < seconds / (2 * rounds));
-        best = std::min(best, elapsed / static_cast<double>(n));
-    };
     for (int round = 0; round < rounds; ++round) {
-        run(a, best_a);
-        run(b, best_b);
+        best_a = std::min(best_a, time_per_call(seconds / (2 * rounds), 16, a));
+        best_b = std::min(best_b, time_per_call(seconds / (2 * rounds), 16, b));
     }
     return {best_a, best_b};
 }

@@ -122,6 +122,21 @@ TEST_CASE("document: very deep input is read and freed without recursion") {
     CHECK(reader().read(deep, doc).error().code == error::depth_exceeded);
 }
 
+namespace {
+
+// Reads `text` with both readers: each must give `expected`, or, when the
+// text has a `repeated` dict key, fail at the same offset.
+void read_by_both(reader& rd, document& doc, const std::string& text, const value& expected, bool repeated) {
+    const auto heap = rd.read(text);
+    const auto arena = rd.read(text, doc);
+    REQUIRE(heap.has_value() == !repeated);
+    REQUIRE(arena.has_value() == !repeated);
+    if (repeated) REQUIRE(heap.error().offset == arena.error().offset);
+    else REQUIRE((*heap == expected && doc.root() == expected));
+}
+
+} // namespace
+
 TEST_CASE("document: dict keys sort and repeat exactly as value::insert says") {
     // Random dicts of keyword keys (short and long, in any order, with some
     // repeats) read by both readers must equal the dict built by insertion,
@@ -143,12 +158,7 @@ TEST_CASE("document: dict keys sort and repeat exactly as value::insert says") {
         }
         text += "}";
         INFO(text);
-        const auto heap = rd.read(text);
-        const auto arena = rd.read(text, doc);
-        REQUIRE(heap.has_value() == !repeated);
-        REQUIRE(arena.has_value() == !repeated);
-        if (repeated) REQUIRE(heap.error().offset == arena.error().offset);
-        else REQUIRE((*heap == expected && doc.root() == expected));
+        read_by_both(rd, doc, text, expected, repeated);
     }
 }
 
@@ -183,11 +193,7 @@ TEST_CASE("document: records that share their keys in one order sort each right"
         }
         text += ")";
         INFO(text);
-        const auto heap = rd.read(text);
-        const auto arena = rd.read(text, doc);
-        REQUIRE(heap.has_value() == !repeated);
-        REQUIRE(arena.has_value() == !repeated);
-        if (!repeated) REQUIRE((*heap == expected && doc.root() == expected));
+        read_by_both(rd, doc, text, expected, repeated);
     }
 }
 
@@ -213,11 +219,7 @@ TEST_CASE("document: dicts with keys of every atom kind sort by canonical text")
         }
         text += "}";
         INFO(text);
-        const auto heap = rd.read(text);
-        const auto arena = rd.read(text, doc);
-        REQUIRE(heap.has_value() == !repeated);
-        REQUIRE(arena.has_value() == !repeated);
-        if (!repeated) REQUIRE((*heap == expected && doc.root() == expected));
+        read_by_both(rd, doc, text, expected, repeated);
     }
     // Thousands of string keys, in reverse order: sorted without a
     // comparison that allocates (this input once took 100 ms under ASan).
