@@ -146,8 +146,9 @@ inline void reader::push_atom(const detail::token& tok, Blocks& blocks) {
 }
 
 // Leaves the value read (mode one and next) or every top-level form (mode
-// all) on stack_. The position lives in a local; brackets, keywords and
-// integers are handled here, everything else by the lexer.
+// all) on stack_. The position lives in a local; brackets and the common
+// atoms (names, plain integers, short decimals, strings without escapes) are
+// read here, the rest by the lexer.
 template <class Blocks>
 inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::size_t start) {
     using va = detail::value_access;
