@@ -46,16 +46,25 @@ constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 /// SPEC §1: a token that begins with a digit, or with `+`, `-` or `.` followed
 /// by a digit, must be a number.
-constexpr bool starts_like_number(std::string_view tok) noexcept {
-    if (tok.empty()) return false;
-    if (is_digit(tok[0])) return true;
-    return (tok[0] == '+' || tok[0] == '-' || tok[0] == '.') && tok.size() > 1 && is_digit(tok[1]);
+constexpr bool starts_like_number(const char* p, const char* end) noexcept {
+    if (p == end) return false;
+    if (is_digit(*p)) return true;
+    return (*p == '+' || *p == '-' || *p == '.') && end - p > 1 && is_digit(p[1]);
 }
+constexpr bool starts_like_number(std::string_view tok) noexcept { return starts_like_number(tok.data(), tok.data() + tok.size()); }
 
 constexpr bool all_symbol_chars(std::string_view s) noexcept {
     for (char c : s)
         if (!has_class(c, cc_symbol)) return false;
     return true;
+}
+
+/// A byte the string scans stop at: not printable ASCII, or `"` or `\\`
+/// (with `StopAtDel` also DEL; with `StopAtHigh` any byte >= 0x80, else only
+/// 0xC2, the lead byte of a C1 control).
+template <bool StopAtDel, bool StopAtHigh>
+constexpr bool is_string_stop(unsigned char c) noexcept {
+    return c < 0x20 || c == '"' || c == '\\' || (StopAtDel && c == 0x7F) || (StopAtHigh ? c >= 0x80 : c == 0xC2);
 }
 
 /// Index of the first of the eight bytes at `p` that is not printable ASCII
@@ -79,10 +88,8 @@ template <bool StopAtDel, bool StopAtHigh>
         // Borrows only run upwards, so the lowest flagged byte is exact.
         return found ? std::countr_zero(found) >> 3 : 8;
     } else {
-        for (std::ptrdiff_t i = 0; i < 8; ++i) {
-            const auto c = static_cast<unsigned char>(p[i]);
-            if (c < 0x20 || c == '"' || c == '\\' || (StopAtDel && c == 0x7F) || (StopAtHigh ? c >= 0x80 : c == 0xC2)) return i;
-        }
+        for (std::ptrdiff_t i = 0; i < 8; ++i)
+            if (is_string_stop<StopAtDel, StopAtHigh>(static_cast<unsigned char>(p[i]))) return i;
         return 8;
     }
 }
@@ -235,8 +242,7 @@ inline const char* skip_plain_ascii_words(const char* p, const char* end) noexce
 /// ASCII other than `"`, `\\` and DEL.
 inline const char* skip_plain_ascii(const char* p, const char* end) noexcept {
     p = skip_plain_ascii_words<true>(p, end);
-    while (p < end && static_cast<unsigned char>(*p) >= 0x20 && static_cast<unsigned char>(*p) < 0x7F && *p != '"' && *p != '\\')
-        ++p;
+    while (p < end && !is_string_stop<true, true>(static_cast<unsigned char>(*p))) ++p;
     return p;
 }
 

@@ -34,6 +34,21 @@ struct token {
     bool is_atom() const noexcept { return t >= type::string; }
 };
 
+/// The names that are not symbols: `nil` (type nil) and `true`, `false`
+/// (type boolean, and `b`). False for any other name.
+inline bool special_name(std::string_view name, token::type& t, bool& b) noexcept {
+    if (name == "nil") {
+        t = token::type::nil;
+        return true;
+    }
+    if (name == "true" || name == "false") {
+        t = token::type::boolean;
+        b = name[0] == 't';
+        return true;
+    }
+    return false;
+}
+
 /// Scans string text from `p` (just after the opening quote) up to the
 /// closing quote or the first backslash, where it leaves `p`. Clears
 /// value_access::no_escapes in `flags` when the canonical form will have to
@@ -224,14 +239,7 @@ private:
             tok.text = tok_text.substr(1);
             return error{};
         }
-        if (tok_text.size() <= 5 && (tok_text[0] == 'n' || tok_text[0] == 't' || tok_text[0] == 'f')) {
-            if (tok_text == "nil") { tok.t = token::type::nil; return error{}; }
-            if (tok_text == "true" || tok_text == "false") {
-                tok.t = token::type::boolean;
-                tok.b = tok_text[0] == 't';
-                return error{};
-            }
-        }
+        if (special_name(tok_text, tok.t, tok.b)) return error{};
         tok.t = token::type::symbol;
         tok.text = tok_text;
         return error{};

@@ -143,9 +143,6 @@ error write_string(Writer& out, std::string_view s) {
     return true;
 }
 
-template <class Writer>
-error write_atom_general(Writer& out, const value& v, bool sep);
-
 // Copies all inline_capacity bytes of v's inline text to `o`: both words are
 // loaded before either is stored (a plain memcpy would reload the second
 // after the first store, which might alias it for all the compiler knows).
@@ -157,6 +154,16 @@ error write_atom_general(Writer& out, const value& v, bool sep);
     std::memcpy(&b, va::inline_data(v) + 6, 8);
     std::memcpy(o, &a, 8);
     std::memcpy(o + 6, &b, 8);
+}
+
+// Writes v's inline text in quotes at `q` (room for inline_capacity + 2
+// bytes); returns the end.
+[[gnu::always_inline]] inline char* quote_inline_text(char* q, const value& v) noexcept {
+    *q++ = '"';
+    copy_inline_text(q, v);
+    q += value_access::inline_size(v);
+    *q++ = '"';
+    return q;
 }
 
 /// Room that write_short_atom needs at its output.
@@ -185,11 +192,7 @@ inline constexpr std::size_t short_atom_room = 32;
         return true;
     case kind::string:
         if (!(va::text_flags(v) & va::no_escapes) || va::heap_text(v)) return false;
-        *q++ = '"';
-        copy_inline_text(q, v);
-        q += va::inline_size(v);
-        *q++ = '"';
-        o = q;
+        o = quote_inline_text(q, v);
         return true;
     default: return false;
     }
@@ -238,16 +241,13 @@ error write_atom_general(Writer& out, const value& v, bool sep) {
         if (flags & va::no_escapes) {  // checked by the reader: a plain copy
             const std::string_view t = v.text();
             char* o = out.room(std::min<std::size_t>(t.size(), Writer::max_room - 3) + 3);
-            *o = ' ';
-            o += sep;
-            *o++ = '"';
-            if (t.size() + 3 <= Writer::max_room) {
-                std::memcpy(o, t.data(), t.size());
-                out.commit(o + t.size());
-            } else {
+            if (write_plain_string(o, out.limit(), v, sep)) {
                 out.commit(o);
-                out.put(t.data(), t.size());
+                return error{};
             }
+            if (sep) out.put(' ');  // longer than the writer's room
+            out.put('"');
+            out.put(t.data(), t.size());
             out.put('"');
             return error{};
         }
@@ -263,12 +263,7 @@ error write_atom_general(Writer& out, const value& v, bool sep) {
             if (plain) {
                 char* o = out.room(va::inline_capacity + 3);
                 *o = ' ';
-                o += sep;
-                *o++ = '"';
-                std::memcpy(o, t, va::inline_capacity);
-                o += n;
-                *o++ = '"';
-                out.commit(o);
+                out.commit(quote_inline_text(o + sep, v));
                 return error{};
             }
         }

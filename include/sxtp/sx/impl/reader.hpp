@@ -230,24 +230,25 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
         default: {
             // A plain integer (up to 18 digits, then a delimiter), a short
             // decimal, and a symbol (or nil, true, false) are read here.
-            const char* q = p + (*p == '-');
-            const bool number = q < end && detail::is_digit(*q);
-            if (!number && !((*p == '+' || *p == '.') && p + 1 < end && detail::is_digit(p[1]))) {
-                q = detail::skip_symbol_chars(p, end);
+            if (!detail::starts_like_number(p, end)) {
+                const char* const q = detail::skip_symbol_chars(p, end);
                 const auto n = static_cast<std::size_t>(q - p);
                 if (n == 0) { lex_.set_error_at(p); return error::unexpected_character; }
                 stack_.make_room();
                 const std::string_view name(p, n);
                 va::words w;
-                if (name == "nil") w = va::scalar_words(kind::nil, 0);
-                else if (name == "true" || name == "false") w = va::scalar_words(kind::boolean, name[0] == 't');
+                detail::token::type special{};
+                bool b = false;
+                if (detail::special_name(name, special, b))
+                    w = special == detail::token::type::nil ? va::scalar_words(kind::nil, 0) : va::scalar_words(kind::boolean, b);
                 else if (n <= va::small_text) w = va::inline_text_words(kind::symbol, p, n, 0, end - p >= 16);
                 else w = va::pointer_words(kind::symbol, va::heap_flag, blocks.text(name));
                 stack_.push_words(w, static_cast<std::size_t>(p - begin_));
                 p = q;
                 break;
             }
-            if (number) {
+            const char* q = p + (*p == '-');
+            if (q < end && detail::is_digit(*q)) {  // '+' and '.' numbers go to the lexer
                 const char* const digits = q;
                 std::uint64_t acc = 0;
                 detail::read_digits(q, end, acc, 18);
@@ -401,10 +402,10 @@ inline bool reader::sort_short_keywords(const frame& f, std::size_t m, const std
 // Puts the entries above f.base into canonical key order and rejects a
 // repeated key (reported at its later occurrence). Short keywords, the
 // common case, are sorted by sort_short_keywords, which may only set `order`
-// for the caller to apply; other dicts are index-sorted in place. Keys that are all keywords (or all symbols) compare by name;
-// any other mix by canonical text, formed once per key into one reused
-// buffer, so hostile dicts (thousands of string keys) cost no allocation per
-// comparison.
+// for the caller to apply; other dicts are index-sorted in place. Keys that
+// are all keywords (or all symbols) compare by name; any other mix by
+// canonical text, formed once per key into one reused buffer, so hostile
+// dicts (thousands of string keys) cost no allocation per comparison.
 inline error reader::sort_dict(const frame& f, const std::uint8_t*& order) {
     const std::size_t m = (stack_.size() - f.base) / 2;
     auto key = [&](std::size_t i) -> const value& { return stack_[f.base + 2 * i]; };
