@@ -32,6 +32,8 @@
 #define SXTP_CLIENT_CLIENT_HPP
 
 #include <sxtp/client/cache.hpp>
+#include <sxtp/client/cookie_jar.hpp>
+#include <sxtp/client/options.hpp>
 #include <sxtp/net/address.hpp>
 #include <sxtp/security/hmac.hpp>
 #include <sxtp/net/tls.hpp>
@@ -65,116 +67,6 @@
 #include <vector>
 
 namespace sxtp {
-
-/// Which calls a client repeats by itself: only those whose answer says
-/// they may be (`:retry true` — the request was never sent, or the server
-/// refused it unprocessed: overloaded, shutting down). A call that may
-/// have had effects (`connection-failed :retry false`, any other answer)
-/// is never repeated.
-struct retry_policy {
-    /// Attempts in all; 1: never repeat.
-    int max_attempts = 1;
-    /// Wait before the second attempt, doubling each time (±20 % jitter),
-    /// always within the call's deadline.
-    std::chrono::milliseconds backoff{50};
-};
-
-/// Client settings.
-struct client_options {
-    /// Connect (and TLS handshake) time limit.
-    std::chrono::milliseconds connect_timeout{10000};
-    /// Timeout of calls that give none; zero: none.
-    std::chrono::milliseconds default_timeout{0};
-    /// An idle connection is pinged after this long; zero: never.
-    std::chrono::milliseconds keepalive_interval{30000};
-    /// … and dropped when the ping is not answered within this.
-    std::chrono::milliseconds keepalive_timeout{10000};
-    /// Reconnect backoff: first delay and cap (doubling, with ±20 % jitter).
-    std::chrono::milliseconds reconnect_backoff{100};
-    std::chrono::milliseconds reconnect_backoff_max{10000};
-    /// How many messages a server stream may run ahead of the reader
-    /// (SPEC §3's window is 64; more is granted when the stream opens).
-    /// Larger windows move more per round trip and cost up to this many
-    /// messages of memory per stream.
-    std::int64_t stream_window = 256;
-    /// Connections to the address; calls are spread round robin.
-    std::size_t pool_size = 1;
-    wire::frame_limits limits;
-    /// For sxtps://; default: net::make_client_tls_context() (the system's CAs, verification on).
-    std::shared_ptr<boost::asio::ssl::context> tls;
-    /// Set with an insecure tls context, so that host names are not checked either.
-    bool tls_insecure = false;
-    /// Signs every request with `:auth (hmac …)` (security/hmac.hpp) under
-    /// this key id and secret, at the system clock's time with a fresh nonce.
-    struct hmac_credentials {
-        std::string key_id;
-        std::string secret;
-    };
-    std::optional<hmac_credentials> hmac;
-    /// Sends `:auth (bearer "TOKEN")` with every request (over sxtps:// only, unless you trust the network).
-    std::optional<std::string> bearer_token;
-    /// Keeps cacheable answers (client/cache.hpp); null: no cache.
-    std::shared_ptr<response_cache> cache;
-    /// Repeating calls that may safely be repeated (unary calls only).
-    retry_policy retry;
-};
-
-/// Per-call settings.
-struct call_options {
-    /// This call's deadline, relative; sent as `:timeout-ms`.
-    std::optional<std::chrono::milliseconds> timeout;
-    /// Headers to send (timeout_ms is filled from `timeout`).
-    std::optional<sxtp::headers> headers;
-    /// Capabilities the call asks for (`:capabilities`).
-    std::optional<std::vector<sx::symbol>> capabilities;
-};
-
-/// Cookies set by `:set-cookie`, sent back on matching paths (SPEC §3, §7).
-class cookie_jar {
-public:
-    using clock = std::chrono::steady_clock;
-
-    /// Applies a response's `:set-cookie`.
-    void apply(const std::map<sx::keyword, cookie>& set, clock::time_point now = clock::now()) {
-        for (const auto& [name, c] : set) {
-            if (c.delete_.value_or(false) || (c.max_age && *c.max_age <= 0)) {
-                jar_.erase(name);
-                continue;
-            }
-            entry e{c.value, c.path.value_or("/"), std::nullopt};
-            if (c.max_age) e.expires = now + std::chrono::seconds(std::min<std::int64_t>(*c.max_age, std::int64_t{1} << 32));
-            jar_.insert_or_assign(name, std::move(e));
-        }
-    }
-    /// The cookies for a request to `path`, or nullopt when none apply.
-    std::optional<std::map<sx::keyword, sx::value>> for_path(std::string_view path, clock::time_point now = clock::now()) {
-        std::map<sx::keyword, sx::value> out;
-        for (auto it = jar_.begin(); it != jar_.end();) {
-            if (it->second.expires && *it->second.expires <= now) {
-                it = jar_.erase(it);
-                continue;
-            }
-            if (path_matches(it->second.path, path)) out.emplace(it->first, it->second.value);
-            ++it;
-        }
-        if (out.empty()) return std::nullopt;
-        return out;
-    }
-    std::size_t size() const noexcept { return jar_.size(); }
-
-private:
-    struct entry {
-        sx::value value;
-        std::string path;
-        std::optional<clock::time_point> expires;
-    };
-    // "/blog" matches "/blog", "/blog/", "/blog/x" — not "/blogger".
-    static bool path_matches(std::string_view cookie_path, std::string_view path) {
-        if (!path.starts_with(cookie_path)) return false;
-        return path.size() == cookie_path.size() || cookie_path.ends_with('/') || path[cookie_path.size()] == '/';
-    }
-    std::map<sx::keyword, entry> jar_;
-};
 
 template <class E>
 class call_stream;
