@@ -170,23 +170,33 @@ TEST_CASE("hmac: constant-time comparison and random nonces") {
 }
 
 TEST_CASE("nonce cache: replays, the window, and a bounded size with a floor") {
-    security::nonce_cache c(3, 300);
+    security::nonce_cache c({.max_entries = 6, .max_keys = 2, .past_seconds = 300, .future_seconds = 30});  // 3 per key id
     using v = security::nonce_cache::verdict;
+    CHECK(c.per_key_limit() == 3);
     CHECK(c.check("k", "n1", 1000, 1000) == v::fresh);
     CHECK(c.check("k", "n1", 1000, 1000) == v::replayed);
     CHECK(c.check("other", "n1", 1000, 1000) == v::fresh);  // nonces are per key id
     CHECK(c.check("k", "n2", 1001, 1001) == v::fresh);
-    CHECK(c.size() == 3);
-    // Full: the oldest (time 1000) goes and becomes the floor.
     CHECK(c.check("k", "n3", 1002, 1002) == v::fresh);
-    CHECK(c.size() == 3);
-    CHECK(c.check("k", "n4", 1000, 1002) == v::forgotten);  // could replay a forgotten one
-    CHECK(c.check("k", "n1", 1000, 1002) == v::forgotten);
-    CHECK(c.check("k", "n5", 1003, 1003) == v::fresh);
+    CHECK(c.size() == 4);
+    CHECK(c.size("k") == 3);
+    // k's share is full: its oldest (time 1000) goes and becomes k's floor.
+    CHECK(c.check("k", "n4", 1003, 1003) == v::fresh);
+    CHECK(c.size("k") == 3);
+    CHECK(c.check("k", "n5", 1000, 1003) == v::forgotten);  // could replay a forgotten one
+    CHECK(c.check("k", "n1", 1000, 1003) == v::forgotten);
+    CHECK(c.check("other", "n2", 1000, 1003) == v::fresh);  // another key id: its own share, no floor
     // Past the window everything old leaves, and the floor with it.
     CHECK(c.check("k", "n6", 1400, 1400) == v::fresh);
-    CHECK(c.size() == 1);
+    CHECK(c.size("k") == 1);
     CHECK(c.check("k", "n7", 1200, 1400) == v::fresh);  // inside the window again
+    CHECK(c.check("k", "n8", 1099, 1400) == v::out_of_window);
+    CHECK(c.check("k", "n8", 1431, 1400) == v::out_of_window);
+    // Two key ids hold state: a third waits until one has nothing left in the window.
+    CHECK(c.check("other", "n3", 1400, 1400) == v::fresh);
+    CHECK(c.check("third", "n1", 1400, 1400) == v::too_many_keys);
+    CHECK(c.check("third", "n1", 1800, 1800) == v::fresh);
+    CHECK(c.key_count() == 1);
 }
 
 TEST_CASE("security: a signed client is admitted and its principal reaches the handler") {
@@ -266,10 +276,14 @@ TEST_CASE("security: the clock-skew window holds both ways") {
         s.clock_offset = -400;  // the server is behind: the request is from the future
         const response future = co_await c.call_raw(vault_request());
         CHECK(type_of(future) == "unauthenticated");
-        s.clock_offset = 250;  // inside ±300 s
+        s.clock_offset = -250;  // 250 s from the future: beyond the 30 s allowed ahead
+        const response early = co_await c.call_raw(vault_request());
+        CHECK(type_of(early) == "unauthenticated");
+        CHECK(condition_message(early).find("from the server's clock") != std::string::npos);
+        s.clock_offset = 250;  // inside 300 s behind
         const response ahead = co_await c.call_raw(vault_request());
         CHECK(ahead.status.code() == status_code::ok);
-        s.clock_offset = -250;
+        s.clock_offset = -25;  // inside 30 s ahead
         const response behind = co_await c.call_raw(vault_request());
         CHECK(behind.status.code() == status_code::ok);
     });

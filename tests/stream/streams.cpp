@@ -463,3 +463,59 @@ TEST_CASE("inspect describes a stream's chunks and events") {
         CHECK(sx::canonical(*sum.body->find("request-chunk-schema")) == "\"integer\"");
     });
 }
+
+TEST_CASE("A server granting INT64_MAX upload credit does not overflow the client's credit") {
+    // A hostile server: reads the client's request, grants the most credit
+    // an int64 can say (twice), takes the chunks and answers. Before the
+    // client bounded the grant, UBSan stopped on a signed overflow here.
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = acceptor.local_endpoint().port();
+    std::size_t chunks_seen = 0;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        auto sock = co_await acceptor.async_accept(asio::use_awaitable);
+        wire::frame_reader in;
+        auto next_message = [&]() -> asio::awaitable<sx::value> {
+            for (;;) {
+                auto f = in.next();
+                if (f.state == wire::frame::complete) co_return sx::read(f.payload);
+                auto room = in.prepare();
+                const std::size_t n = co_await sock.async_read_some(asio::buffer(room.data(), room.size()), asio::use_awaitable);
+                in.commit(n);
+            }
+        };
+        const auto req = typed::from_sx<request>(co_await next_message());
+        REQUIRE(req.tag);
+        const std::string tag = sx::canonical(typed::to_sx(*req.tag));
+        std::string out;
+        wire::write_frame(out, "(credit :tag " + tag + " :n 9223372036854775807)");
+        wire::write_frame(out, "(credit :tag " + tag + " :n 9223372036854775807)");
+        co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+        for (;;) {
+            const sx::value m = co_await next_message();
+            if (!m.is_list() || m.items().empty() || m.items()[0].name() != "chunk") continue;  // the client's own credit
+            const auto c = typed::from_sx<chunk>(m);
+            if (c.done.value_or(false)) break;
+            ++chunks_seen;
+        }
+        out.clear();
+        wire::write_frame(out, "(response :tag " + tag + " :status ok :body 7)");
+        co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+    }, [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);  // a failed REQUIRE in the fake server fails the test
+    });
+    sxtp::client c(io.get_executor(), "sxtp://127.0.0.1:" + std::to_string(port));
+    std::optional<reply<streams::sum>> got;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        auto up = co_await c.open<streams::sum>({});
+        for (std::int64_t i = 0; i < 200; ++i) co_await up.write(i);
+        up.finish();
+        got.emplace(co_await up.result());
+    }, asio::detached);
+    io.run_for(10s);
+    REQUIRE(got);
+    INFO((got->ok() ? std::string("ok") : got->condition().message.value_or("") + " " + std::string(got->condition().type.name())));
+    REQUIRE(got->ok());
+    CHECK(got->value() == 7);
+    CHECK(chunks_seen == 200);
+}

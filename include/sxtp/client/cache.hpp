@@ -101,7 +101,7 @@ public:
             size += c.n;
         }
         if (size > max_bytes_) return fresh;
-        while (bytes_ + size > max_bytes_ && !lru_.empty()) {
+        while (size > max_bytes_ - bytes_ && !lru_.empty()) {  // bytes_ <= max_bytes_: no wrap, whatever the bound
             ++stats_.evictions;
             drop(lru_.back().key);
         }

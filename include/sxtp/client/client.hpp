@@ -208,7 +208,7 @@ private:
 
     bool busy() const {
         for (const auto& ch : channels_)
-            if (ch->state == channel::phase::open && (!ch->calls.empty() || !ch->conn->output().empty())) return true;
+            if (ch->state == channel::phase::open && (!ch->calls.empty() || ch->conn->output_size() != 0)) return true;
         return false;
     }
 
@@ -392,7 +392,9 @@ private:
                     }
                 } else if (auto* uc = std::get_if<wire::upload_credit>(&ev)) {
                     if (auto it = calls.find(uc->id); it != calls.end()) {
-                        it->second->upload_credit = std::min<std::int64_t>(it->second->upload_credit, std::int64_t{1} << 40) + uc->n;
+                        // both bounded: a server's :n may be any positive int64
+                        it->second->upload_credit = std::min<std::int64_t>(it->second->upload_credit, std::int64_t{1} << 40) +
+                                                    std::min<std::int64_t>(uc->n, std::int64_t{1} << 40);
                         it->second->timer.cancel();
                     }
                 } else if (auto* f = std::get_if<wire::call_failed>(&ev)) {
@@ -573,19 +575,20 @@ private:
             auto self = this->shared_from_this();
             while (generation == g) {
                 while (generation == g && !conn->output().empty()) {
-                    const auto out = conn->output();
+                    // The batch is this coroutine's alone while it is written:
+                    // sends meanwhile (or a reconnect's new conn) cannot move it.
+                    std::string batch = conn->take_output();
                     boost::system::error_code ec;
-                    std::size_t n = 0;
                     if (tls)
-                        n = co_await boost::asio::async_write(*tls, boost::asio::buffer(out.data(), out.size()), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                        co_await boost::asio::async_write(*tls, boost::asio::buffer(batch), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
                     else
-                        n = co_await boost::asio::async_write(*socket, boost::asio::buffer(out.data(), out.size()), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                        co_await boost::asio::async_write(*socket, boost::asio::buffer(batch), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
                     if (generation != g) co_return;
+                    conn->output_written(std::move(batch));
                     if (ec) {
                         fail(ec);
                         co_return;
                     }
-                    conn->consume(n);
                 }
                 wake.expires_at(clock::time_point::max());
                 boost::system::error_code ec;

@@ -6,7 +6,6 @@
 #include <sxtp/sx/value.hpp>
 #include <sxtp/wire/messages.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +21,9 @@ class cookie_jar {
 public:
     using clock = std::chrono::steady_clock;
 
-    /// Applies a response's `:set-cookie`.
+    /// Applies a response's `:set-cookie`. A `:max-age` of 0 or less deletes
+    /// the cookie; any positive one is kept, its expiry saturating at the
+    /// clock's last time point (the server chooses it, any int64).
     void apply(const std::map<sx::keyword, cookie>& set, clock::time_point now = clock::now()) {
         for (const auto& [name, c] : set) {
             if (c.delete_.value_or(false) || (c.max_age && *c.max_age <= 0)) {
@@ -30,7 +31,7 @@ public:
                 continue;
             }
             entry e{c.value, c.path.value_or("/"), std::nullopt};
-            if (c.max_age) e.expires = now + std::chrono::seconds(std::min<std::int64_t>(*c.max_age, std::int64_t{1} << 32));
+            if (c.max_age) e.expires = expiry(now, *c.max_age);
             jar_.insert_or_assign(name, std::move(e));
         }
     }
@@ -56,6 +57,15 @@ private:
         std::string path;
         std::optional<clock::time_point> expires;
     };
+    // now + max_age seconds (max_age > 0), or the clock's end where that overflows.
+    static clock::time_point expiry(clock::time_point now, std::int64_t max_age) {
+        using period = clock::duration::period;
+        static_assert(period::num == 1, "sxtp: cookie_jar needs a clock whose tick divides a second");
+        clock::duration::rep span = 0, at = 0;
+        if (__builtin_mul_overflow(max_age, period::den, &span) || __builtin_add_overflow(now.time_since_epoch().count(), span, &at))
+            return clock::time_point::max();
+        return clock::time_point(clock::duration(at));
+    }
     // "/blog" matches "/blog", "/blog/", "/blog/x" — not "/blogger".
     static bool path_matches(std::string_view cookie_path, std::string_view path) {
         if (!path.starts_with(cookie_path)) return false;

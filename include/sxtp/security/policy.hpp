@@ -10,13 +10,15 @@
 //
 // Per request the server authenticates, then authorizes:
 //
-// 1. A `:cookies {:capabilities (grant …)}` must carry the server's MAC and
-//    be unexpired, or the request is refused `forbidden`/`unauthenticated`.
-//    A valid grant adds its capabilities.
-// 2. `:auth (hmac …)` (see security/hmac.hpp): the key id must be known, the
-//    time within ±skew of the server's clock (both ways), the signature
-//    equal (constant time) under one of the key's secrets (several: key
-//    rotation), and the nonce unseen in the window. `:auth (bearer "T")`:
+// 1. A `:cookies {:capabilities (grant …)}` must have exactly the fields the
+//    MAC covers (those of security::grant, each once, nothing else), carry
+//    the server's MAC and be unexpired, or the request is refused
+//    `forbidden`/`unauthenticated`. A valid grant adds its capabilities.
+// 2. `:auth (hmac …)` (see security/hmac.hpp): the time at most clock_skew
+//    behind and future_skew ahead of the server's clock, the key id known,
+//    the signature equal (constant time) under one of the key's secrets
+//    (several: key rotation), and the nonce unseen in the window (per key
+//    id: security/nonce_cache.hpp). `:auth (bearer "T")`:
 //    the bearer validator decides. Any other `:auth`, or a failed check:
 //    `unauthenticated`. No `:auth`: the anonymous principal.
 // 3. Required (the endpoint's) ∪ listed (`:capabilities`) must lie in the
@@ -24,10 +26,13 @@
 //    (…)}` for an authenticated caller, `unauthenticated` for an anonymous one.
 //
 // `ping` is always answered. Secrets, tokens and signatures never appear in
-// conditions or in the log (conditions name the failed check only).
+// conditions or in the log (conditions name the failed check only). Peer
+// integers (`:time`, `:expires`) are compared, never subtracted unchecked:
+// any int64 is refused or admitted without overflow.
 #ifndef SXTP_SECURITY_POLICY_HPP
 #define SXTP_SECURITY_POLICY_HPP
 
+#include <sxtp/detail/saturating.hpp>
 #include <sxtp/security/hmac.hpp>
 #include <sxtp/security/nonce_cache.hpp>
 #include <sxtp/security/principal.hpp>
@@ -39,6 +44,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -95,7 +101,9 @@ private:
 /// A capability grant as it travels in the `:capabilities` cookie:
 /// `(grant :subject "alice" :capabilities (blog:read) :expires T :mac "…")`,
 /// the MAC being hex HMAC-SHA256 under the server's cookie secret of the
-/// canonical form of the same grant without `:mac`.
+/// canonical form of the same grant without `:mac`. A cookie with any other
+/// field, a repeated one or a positional item is refused: the MAC would not
+/// cover it.
 struct grant {
     static constexpr std::string_view sxtp_form = "grant";
     BOOST_HANA_DEFINE_STRUCT(grant,
@@ -118,9 +126,16 @@ struct security_options {
     /// Secret of the capability-cookie MAC; empty: a random one (cookies
     /// then die with the process and are not shared between servers).
     std::string cookie_secret;
-    /// Accepted distance between a signed request's `:time` and the server's clock, both ways.
+    /// How far a signed request's `:time` may be behind the server's clock.
     std::chrono::seconds clock_skew{300};
-    /// Nonces remembered (security/nonce_cache.hpp).
+    /// How far a signed request's `:time` may be ahead of the server's clock.
+    /// Small, because the replay cache must remember a nonce for
+    /// clock_skew + future_skew: a larger allowance lets a key fill its share
+    /// with far-future nonces for longer.
+    std::chrono::seconds future_skew{30};
+    /// Nonces remembered, in all; each key id of hmac_keys gets an equal
+    /// share (security/nonce_cache.hpp). Size it as keys × rate per key ×
+    /// (clock_skew + future_skew).
     std::size_t max_nonces = 262144;
     /// Unix time in seconds; default: the system clock. (Tests inject one.)
     std::function<std::int64_t()> clock;
@@ -142,7 +157,7 @@ public:
         bool needs_validator = false;
     };
 
-    explicit security_policy(security_options o) : options_(std::move(o)), nonces_(options_.max_nonces, options_.clock_skew.count()) {
+    explicit security_policy(security_options o) : options_(std::move(o)), nonces_(cache_limits(options_)) {
         if (options_.cookie_secret.empty()) options_.cookie_secret = security::random_hex(32);
         auto anon = std::make_shared<principal>();
         anon->capabilities = options_.anonymous_capabilities;
@@ -236,7 +251,7 @@ public:
         security::grant g;
         g.subject = std::move(subject);
         for (auto& c : capabilities) g.capabilities.emplace_back(std::move(c));
-        g.expires = now() + ttl.count();
+        g.expires = detail::saturating_add(now(), ttl.count());
         g.mac = grant_mac(g);
         cookie c;
         c.value = typed::to_sx(g);
@@ -267,9 +282,15 @@ private:
     std::string check_hmac(const request& req, const security::hmac_auth& h) const {
         if (h.key_id.empty() || h.key_id.size() > security::max_nonce_size) return "hmac :key-id must be 1 to 64 bytes";
         if (h.nonce.empty() || h.nonce.size() > security::max_nonce_size) return "hmac :nonce must be 1 to 64 bytes";
-        const std::int64_t t = now(), skew = options_.clock_skew.count();
-        if (h.time < t - skew || h.time > t + skew)
-            return "hmac :time is " + std::to_string(h.time - t) + " s from the server's clock (accepted: ±" + std::to_string(skew) + " s)";
+        const std::int64_t t = now();
+        const security::nonce_cache::limits& window = nonces_.bounds();
+        if (h.time < detail::saturating_sub(t, window.past_seconds) || h.time > detail::saturating_add(t, window.future_seconds)) {
+            std::int64_t distance = 0;
+            const std::string accepted = " from the server's clock (accepted: " + std::to_string(window.past_seconds) + " s behind to " +
+                                         std::to_string(window.future_seconds) + " s ahead)";
+            if (__builtin_sub_overflow(h.time, t, &distance)) return "hmac :time is over 9223372036854775807 s" + accepted;
+            return "hmac :time is " + std::to_string(distance) + " s" + accepted;
+        }
         const auto k = keys_.find(h.key_id);
         if (k == keys_.end()) return "unknown hmac key id \"" + h.key_id + "\"";
         std::string text;
@@ -285,7 +306,9 @@ private:
         switch (nonces_.check(h.key_id, h.nonce, h.time, t)) {
         case security::nonce_cache::verdict::fresh: return {};
         case security::nonce_cache::verdict::replayed: return "hmac nonce already used (replay)";
-        case security::nonce_cache::verdict::forgotten: return "hmac :time is older than the replay cache remembers; sign again";
+        case security::nonce_cache::verdict::forgotten: return "hmac :time is older than the replay cache remembers for this key; sign again";
+        case security::nonce_cache::verdict::out_of_window: return "hmac :time is outside the replay window";
+        case security::nonce_cache::verdict::too_many_keys: return "the replay cache has no room for another key id";
         }
         return "hmac check failed";
     }
@@ -295,10 +318,46 @@ private:
         return security::hmac_sha256_hex(options_.cookie_secret, sx::canonical(typed::to_sx(g)));
     }
 
+    // Each key id of the options gets an equal share of max_nonces.
+    static security::nonce_cache::limits cache_limits(const security_options& o) {
+        std::vector<std::string_view> ids;
+        for (const auto& k : o.hmac_keys) ids.push_back(k.id);
+        std::sort(ids.begin(), ids.end());
+        const auto distinct = static_cast<std::size_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+        return {.max_entries = o.max_nonces, .max_keys = std::max<std::size_t>(1, distinct), .past_seconds = o.clock_skew.count(),
+                .future_seconds = o.future_skew.count()};
+    }
+
+    // "" when `v` is a grant form whose fields are exactly those of
+    // security::grant, each once (typed decoding would ignore others, and the
+    // MAC covers only these); else why not.
+    static std::string grant_shape_error(const sx::value& v) {
+        using fields = typed::detail::field_keywords<security::grant>;
+        if (!v.is_list() || v.empty() || !v[0].is_symbol(security::grant::sxtp_form)) return "the capabilities cookie is not a server grant";
+        const sx::form_view f(v);
+        if (f.positional().begin() != f.positional().end()) return "the capabilities cookie has an item the server did not sign";
+        std::array<bool, fields::count> seen{};
+        for (const auto& a : f.arguments()) {
+            std::size_t i = 0;
+            while (i < fields::count && fields::name(i) != a.name) ++i;
+            constexpr std::size_t echoed = 64;  // the name is the peer's text: echoed only when short
+            if (i == fields::count)
+                return "the capabilities cookie has a field the server did not sign" +
+                       (a.name.size() <= echoed ? " (:" + std::string(a.name) + ")" : std::string());
+            if (seen[i]) return "the capabilities cookie repeats :" + std::string(a.name);
+            seen[i] = true;
+        }
+        for (std::size_t i = 0; i < fields::count; ++i)
+            if (!seen[i]) return "the capabilities cookie has no :" + std::string(fields::name(i));
+        return {};
+    }
+
     // The grant in a `:capabilities` cookie, or nullopt with `failed` saying why not.
     std::optional<security::grant> check_grant(const sx::value& v, std::string& failed) const {
+        if (failed = grant_shape_error(v); !failed.empty()) return std::nullopt;
         auto g = typed::try_from_sx<security::grant>(v);
-        if (!g || !g->mac) failed = "the capabilities cookie is not a server grant";
+        if (!g) failed = "the capabilities cookie is not a server grant";
+        else if (!g->mac) failed = "the capabilities cookie has no :mac";
         else if (!security::equal_constant_time(grant_mac(*g), *g->mac)) failed = "the capabilities cookie was altered or forged";
         else if (g->expires <= now()) failed = "the capabilities cookie has expired";
         else return std::move(*g);

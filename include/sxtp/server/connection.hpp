@@ -37,7 +37,20 @@ template <class Stream>
 struct server::connection : connection_base, stream_port_source, std::enable_shared_from_this<connection<Stream>> {
     connection(server& s, executor_type e, Stream st, std::string p)
         : connection_base(e), srv(s), stream(std::move(st)), state(s.first_limits()), peer(std::move(p)), wake(e), watchdog(e), drained(e),
-          last_activity(clock::now()) {}
+          last_activity(clock::now()) {
+        state.on_refusal([this](const sxtp::condition& c) { report_refusal(c); });
+    }
+
+    // An answer the wire state decided itself: counted and logged.
+    void report_refusal(const sxtp::condition& c) {
+        const std::string_view type = c.type.name();
+        if (type == "shutting-down") return;  // not the peer's doing
+        const server_event kind = type == "malformed-frame"   ? server_event::malformed_frame
+                                  : type == "frame-too-large" ? server_event::frame_too_large
+                                  : type == "overloaded"      ? server_event::overloaded
+                                                              : server_event::malformed_message;
+        srv.reporter_.report(kind, peer, [&] { return std::string(type) + ": " + c.message.value_or(""); }, srv.options_.log);
+    }
 
     server& srv;
     Stream stream;
@@ -54,7 +67,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         connection& conn;
         wire::request_id id;
         std::shared_ptr<call_state> call;
-        std::deque<sxtp::chunk> inbox;  // the client's chunks, at most its credit
+        std::deque<std::pair<sxtp::chunk, std::size_t>> inbox;  // the client's chunks (and their sizes), at most its credit
         std::int64_t consumed = 0;      // chunks read since credit was last granted
         bool upload_done = false;
         bool is_open = false;
@@ -63,7 +76,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         bool over() const { return call->cancelled || conn.closed; }
         bool room() const {
             const std::size_t bound = conn.srv.options_.max_pending_output;
-            return conn.state.stream_credit(id) > 0 && conn.state.output().size() < bound && conn.state.held(id) < bound;
+            return conn.state.stream_credit(id) > 0 && conn.state.output_size() < bound && conn.state.held(id) < bound;
         }
         boost::asio::awaitable<void> wait() {
             call->wake.expires_at(clock::time_point::max());
@@ -92,8 +105,10 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         boost::asio::awaitable<std::optional<sxtp::chunk>> receive() override {
             for (;;) {
                 if (!inbox.empty()) {
-                    sxtp::chunk c = std::move(inbox.front());
+                    sxtp::chunk c = std::move(inbox.front().first);
+                    conn.upload_bytes -= inbox.front().second;
                     inbox.pop_front();
+                    conn.drained.cancel();  // the budget has room again
                     if (c.done.value_or(false)) {
                         upload_done = true;
                         co_return std::nullopt;
@@ -115,11 +130,33 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         bool opened() const noexcept override { return is_open; }
     };
     std::map<wire::request_id, std::unique_ptr<port>> ports;
+    std::size_t upload_bytes = 0;  // upload chunks received and not yet taken by their handlers
+    bool budget_reported = false;  // the first pause is reported, not every one
+    bool paused = false;           // reading waits for the budget
+    clock::time_point last_written = clock::now();  // the peer last took answer bytes
+
+    // Every byte held for the peer (server_options::connection_budget).
+    std::size_t budget_used() const noexcept { return state.bytes_held() + upload_bytes; }
+    // Whether reading must wait: over the budget, with something held that
+    // the peer (reading answers) or a handler (taking chunks) can drain.
+    // Also while more answers are queued than max_pending_output.
+    bool over_budget() const noexcept {
+        if (state.output_size() > srv.options_.max_pending_output) return true;
+        return budget_used() > srv.options_.connection_budget && (state.output_size() + state.held_bytes() + upload_bytes) > 0;
+    }
+    // Drops a port with what its inbox held.
+    void drop_port(wire::request_id id) {
+        const auto it = ports.find(id);
+        if (it == ports.end()) return;
+        for (const auto& c : it->second->inbox) upload_bytes -= c.second;
+        ports.erase(it);
+    }
 
     bool authenticated_once = false;
     void authenticated() override {
         if (std::exchange(authenticated_once, true)) return;
         state.set_limits(srv.options_.limits);
+        srv.peer_authenticated(this);
     }
 
     stream_port& stream_port_for(std::uint64_t id) override {
@@ -190,7 +227,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         state.begin_shutdown();
         wake.cancel();
     }
-    void publish_output() { output_bytes.store(state.output().size(), std::memory_order_relaxed); }
+    void publish_output() { output_bytes.store(state.output_size(), std::memory_order_relaxed); }
     void abandon() override {
         condition c = make_condition(conditions::shutting_down{}, "the server shut down before this request finished");
         c.retry = false;  // it may have had effects
@@ -246,10 +283,19 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
             const auto now = clock::now();
             clock::time_point due;
             if (!handshaken) due = last_activity + o.handshake_timeout;
+            else if (paused) due = last_written + o.idle_timeout;
             else if (frame_started) due = *frame_started + o.frame_read_timeout;
             else if (state.in_flight() == 0 && state.unanswered() == 0) due = last_activity + o.idle_timeout;
             else due = now + std::min(o.frame_read_timeout, o.idle_timeout);
             if (due <= now) {
+                if (!handshaken)
+                    srv.reporter_.report(server_event::handshake_timeout, peer, "TLS handshake not done in time", o.log);
+                else if (paused)
+                    srv.reporter_.report(server_event::slow_peer, peer, "took none of its answers for the idle timeout: closed", o.log);
+                else if (frame_started)
+                    srv.reporter_.report(server_event::frame_read_timeout, peer, "a frame not complete in time: closed", o.log);
+                else
+                    srv.reporter_.report(server_event::idle_timeout, peer, "idle: closed", o.log);
                 close();
                 co_return;
             }
@@ -261,13 +307,81 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
 
     boost::asio::awaitable<void> read_loop() {
         for (;;) {
-            while (state.output().size() > srv.options_.max_pending_output && !closed) {
-                // the peer is not reading its answers: stop taking requests
-                drained.expires_at(clock::time_point::max());
-                boost::system::error_code ec;
-                co_await drained.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            // Act on every whole frame read, pausing whenever the connection
+            // holds more for its peer than its budget: the peer is not
+            // reading its answers (or a handler its chunks).
+            bool stop = false;
+            for (std::size_t handled = 0;; ++handled) {
+                if (handled % wire::answered_itself::batch == wire::answered_itself::batch - 1) {
+                    // A long pipeline is taken in slices: other connections
+                    // on this executor run between them.
+                    write_now();
+                    co_await boost::asio::post(ex, boost::asio::use_awaitable);
+                }
+                if (over_budget() && !closed && !std::exchange(budget_reported, true))
+                    srv.reporter_.report(server_event::budget_exhausted, peer,
+                                         [&] { return "holds " + std::to_string(budget_used()) + " bytes for the peer: reading paused until it reads"; },
+                                         srv.options_.log);
+                if (over_budget() && !closed) {
+                    // Our pause, not the peer's slowness: the frame-read
+                    // timeout restarts after it; while it lasts the guard
+                    // closes a peer that takes none of its answers for the
+                    // idle timeout (a slow-peer close).
+                    paused = true;
+                    watchdog.cancel();
+                    while (over_budget() && !closed) {
+                        write_now();
+                        if (!over_budget()) break;  // the socket took it at once
+                        if (state.output_size() != 0) wake.cancel();
+                        drained.expires_at(clock::time_point::max());
+                        boost::system::error_code ec;
+                        co_await drained.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                    }
+                    paused = false;
+                    if (frame_started) frame_started = clock::now();
+                    watchdog.cancel();
+                }
+                if (closed) {
+                    stop = true;
+                    break;
+                }
+                auto ev = state.next_event();
+                if (std::holds_alternative<wire::need_more>(ev)) break;
+                if (auto* r = std::get_if<wire::incoming_request>(&ev)) {
+                    start(r->id, std::move(r->req));
+                } else if (auto* c = std::get_if<wire::cancel_requested>(&ev)) {
+                    if (auto it = calls.find(c->id); it != calls.end()) it->second->cancel();
+                } else if (auto* ch = std::get_if<wire::chunk_received>(&ev)) {
+                    if (calls.count(ch->id)) {
+                        auto& p = static_cast<port&>(stream_port_for(ch->id));
+                        p.inbox.emplace_back(std::move(ch->c), ch->bytes);
+                        upload_bytes += ch->bytes;
+                        p.call->wake.cancel();
+                    }
+                } else if (auto* cr = std::get_if<wire::credit_received>(&ev)) {
+                    if (auto it = calls.find(cr->id); it != calls.end()) it->second->wake.cancel();
+                } else if (std::holds_alternative<wire::connection_failed>(ev)) {
+                    stop = true;
+                    break;
+                } else if (std::holds_alternative<wire::answered_itself>(ev)) {
+                    handled = wire::answered_itself::batch - 2;  // a batch: yield next
+                }
             }
-            if (closed) break;
+            if (state.in_flight() > 0 && !stop) {
+                // Let the coroutine handlers just started run before reading
+                // more, so that the budget check above sees their answers
+                // (inline answers are in the output already).
+                co_await boost::asio::post(ex, boost::asio::use_awaitable);
+            }
+            if (state.buffered() == 0) {
+                frame_started.reset();
+            } else if (!frame_started) {
+                frame_started = last_activity;
+                watchdog.cancel();  // the frame-read timeout may come before what the guard waits for
+            }
+            write_now();
+            if (state.output_size() != 0 || finished()) wake.cancel();
+            if (stop || closed) break;
             auto room = state.prepare();
             if (room.empty()) break;  // failed framing
             boost::system::error_code ec;
@@ -286,40 +400,6 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
             }
             state.commit(n);
             last_activity = clock::now();
-            bool stop = false;
-            for (auto ev = state.next_event(); !std::holds_alternative<wire::need_more>(ev); ev = state.next_event()) {
-                if (auto* r = std::get_if<wire::incoming_request>(&ev)) {
-                    start(r->id, std::move(r->req));
-                } else if (auto* c = std::get_if<wire::cancel_requested>(&ev)) {
-                    if (auto it = calls.find(c->id); it != calls.end()) it->second->cancel();
-                } else if (auto* ch = std::get_if<wire::chunk_received>(&ev)) {
-                    if (calls.count(ch->id)) {
-                        auto& p = static_cast<port&>(stream_port_for(ch->id));
-                        p.inbox.push_back(std::move(ch->c));
-                        p.call->wake.cancel();
-                    }
-                } else if (auto* cr = std::get_if<wire::credit_received>(&ev)) {
-                    if (auto it = calls.find(cr->id); it != calls.end()) it->second->wake.cancel();
-                } else if (std::holds_alternative<wire::connection_failed>(ev)) {
-                    stop = true;
-                    break;
-                }
-            }
-            if (state.in_flight() > 0) {
-                // Let the coroutine handlers just started run before reading
-                // more, so that the output check above sees their answers
-                // (inline answers are in the output already).
-                co_await boost::asio::post(ex, boost::asio::use_awaitable);
-            }
-            if (state.buffered() == 0) {
-                frame_started.reset();
-            } else if (!frame_started) {
-                frame_started = last_activity;
-                watchdog.cancel();  // the frame-read timeout may come before what the guard waits for
-            }
-            write_now();
-            if (!state.output().empty() || finished()) wake.cancel();
-            if (stop) break;
         }
         reading_done = true;
         wake.cancel();
@@ -371,7 +451,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
                 it->second->finish();
                 self->calls.erase(it);
             }
-            self->ports.erase(id);
+            self->drop_port(id);
             self->state.respond(id, std::move(r));
             self->last_activity = clock::now();
             self->wake.cancel();
@@ -381,7 +461,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
     }
 
     bool finished() const {
-        if (!state.output().empty() || state.unanswered() != 0) return false;
+        if (state.output_size() != 0 || state.unanswered() != 0) return false;
         if (state.failed() || reading_done || abandoned) return true;
         return state.done() && state.in_flight() == 0;  // shutting down, all answered
     }
@@ -391,12 +471,13 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
     // without waking the writer. What is left is the writer's.
     void write_now() {
         if constexpr (!is_tls) {
-            if (!writer_idle || closed || state.output().empty()) return;
+            if (!writer_idle || closed || state.output().empty()) return;  // (idle: nothing is taken)
             const auto out = state.output();
             boost::system::error_code ec;
             const std::size_t n = stream.write_some(boost::asio::buffer(out.data(), out.size()), ec);
             if (ec) return;  // would block, or an error the writer will meet
             state.consume(n);
+            last_written = clock::now();
             publish_output();
             drained.cancel();
             wake_streams();
@@ -425,15 +506,17 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         while (!closed) {
             while (!state.output().empty() && !closed) {
                 publish_output();
-                const auto out = state.output();
+                // The batch is this coroutine's alone while it is written:
+                // answers that come meanwhile go to the state's next buffer.
+                std::string batch = state.take_output();
                 boost::system::error_code ec;
-                const std::size_t n = co_await boost::asio::async_write(stream, boost::asio::buffer(out.data(), out.size()),
-                                                                        boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                co_await boost::asio::async_write(stream, boost::asio::buffer(batch), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                state.output_written(std::move(batch));
                 if (ec) {
                     close();
                     break;
                 }
-                state.consume(n);
+                last_written = clock::now();
                 publish_output();
                 drained.cancel();
                 wake_streams();
@@ -477,12 +560,34 @@ inline boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener
             co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             continue;
         }
-        if (connections_.size() >= options_.max_connections || shutting_down_) {
+        if (shutting_down_) {
             socket.close(ec);
             continue;
         }
-        if (l->where.transport != net::transport::unix_socket) socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
         std::string peer = peer_name(socket);
+        if (connections_.size() >= options_.max_connections) {
+            reporter_.report(server_event::connection_refused, peer, "over max_connections (" + std::to_string(options_.max_connections) + "): closed",
+                             options_.log);
+            socket.close(ec);
+            continue;
+        }
+        const std::string source = l->where.transport == net::transport::unix_socket ? std::string() : source_of(socket);
+        const bool preauth = options_.security != nullptr;
+        if (!source.empty()) {
+            const auto it = peers_.find(source);
+            const peer_count n = it == peers_.end() ? peer_count{} : it->second;
+            if (n.open >= options_.max_connections_per_peer || (preauth && n.unauthenticated >= options_.max_unauthenticated_per_peer)) {
+                reporter_.report(server_event::peer_connections_refused, peer,
+                                 n.open >= options_.max_connections_per_peer
+                                     ? "over max_connections_per_peer (" + std::to_string(options_.max_connections_per_peer) + "): closed"
+                                     : "over max_unauthenticated_per_peer (" + std::to_string(options_.max_unauthenticated_per_peer) + "): closed",
+                                 options_.log);
+                socket.close(ec);
+                continue;
+            }
+        }
+        reporter_.accepted();
+        if (l->where.transport != net::transport::unix_socket) socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
         std::shared_ptr<connection_base> c;
         if (l->where.transport == net::transport::tls) {
             auto tc = std::make_shared<connection<tls_stream>>(*this, worker, tls_stream(std::move(socket), *options_.tls), std::move(peer));
@@ -492,6 +597,15 @@ inline boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener
             auto pc = std::make_shared<connection<plain_socket>>(*this, worker, std::move(socket), std::move(peer));
             boost::asio::co_spawn(worker, pc->run(), boost::asio::detached);
             c = std::move(pc);
+        }
+        c->source = source;
+        if (!source.empty()) {
+            auto& n = peers_[source];
+            ++n.open;
+            if (preauth) {
+                ++n.unauthenticated;
+                c->counted_unauthenticated = true;
+            }
         }
         connections_.emplace(c.get(), c);
     }

@@ -29,10 +29,13 @@
 // in-flight limit and framing errors are those of wire::server_connection.
 //
 // Limits and timeouts (server_options; defaults in brackets): frame size
-// [16 MiB], requests in flight per connection [100], connections [10,000;
-// one more is accepted and closed at once], frame-read timeout [30 s: from
-// the first byte of a frame to its last], idle timeout [120 s: no request in
-// flight and no byte received], TLS handshake timeout [10 s].
+// [16 MiB], values per message [524,288], requests in flight per
+// connection [100], bytes held for one connection's peer [8 MiB: reading
+// pauses], connections [10,000; 256 per source address; one more is
+// accepted and closed at once], frame-read timeout [30 s: from the first
+// byte of a frame to its last], idle timeout [120 s: no request in flight
+// and no byte received], TLS handshake timeout [10 s]. What each limit
+// refuses is counted (stats()) and logged; docs/security.md "Hostile peers".
 //
 // Threading: a server runs on one executor, or on several ("workers": one
 // io_context per thread, see server/io_pool.hpp). The first executor
@@ -54,6 +57,7 @@
 #include <sxtp/security/policy.hpp>
 #include <sxtp/server/call_decoder.hpp>
 #include <sxtp/server/route_table.hpp>
+#include <sxtp/server/stats.hpp>
 #include <sxtp/server/stream.hpp>
 #include <sxtp/sx/hash.hpp>
 #include <sxtp/typed/handler.hpp>
@@ -99,21 +103,40 @@ namespace sxtp {
 struct server_options {
     wire::connection_limits limits;
     std::size_t max_connections = 10000;
+    /// Connections from one source address (TCP and TLS; Unix sockets are
+    /// local and not limited per peer): one more is closed at once, logged
+    /// and counted, so one host cannot fill max_connections.
+    std::size_t max_connections_per_peer = 256;
+    /// Connections from one source address that have not yet authenticated
+    /// (only with a security policy: without one nobody authenticates).
+    std::size_t max_unauthenticated_per_peer = 32;
     std::chrono::milliseconds frame_read_timeout{30000};
     std::chrono::milliseconds idle_timeout{120000};
     std::chrono::milliseconds handshake_timeout{10000};
     /// Event streams send `(event :type heartbeat :time T)` when nothing
     /// else went out for this long; zero: never.
     std::chrono::milliseconds heartbeat_interval{15000};
-    /// Answers written but not yet taken by the peer, per connection: past
-    /// this the server stops reading that connection's requests until the
-    /// peer reads (TCP pushes back on the client). It may be exceeded by
-    /// the answers to what one read brought in.
+    /// Answers written but not yet taken by the peer, per connection: a
+    /// stream's producer waits while more than this is queued.
     std::size_t max_pending_output = std::size_t{4} << 20;
+    /// Every byte one connection holds for its peer — answers queued, being
+    /// written or held for their turn behind an earlier untagged answer,
+    /// the bookkeeping of each request not yet answered, upload chunks not
+    /// yet taken by their handler, and the frame being read: while the
+    /// total is over this (and some of it is answers or chunks, which only
+    /// the peer or a handler can drain), the server reads nothing more from
+    /// that connection, between two frames as well as between two reads,
+    /// until the peer reads its answers (TCP then holds back the peer's
+    /// sends). Nothing is dropped. One frame (frames.max_frame) and one
+    /// message's values (limits.max_values) may come on top.
+    std::size_t connection_budget = std::size_t{8} << 20;
     /// Needed to listen on sxtps:// (net::make_server_tls_context).
     std::shared_ptr<boost::asio::ssl::context> tls;
     /// Receives what must not reach peers (handler exceptions, why a
-    /// caller was refused; never a secret or token). Default: discarded.
+    /// caller was refused, and every server_event: malformed frames and
+    /// messages, limits hit, timeouts, refusals, each with the peer's
+    /// address, at most ten lines per kind a second; never a secret or
+    /// token). Default: discarded.
     std::function<void(std::string_view)> log;
     /// Authentication and capability checks (security/policy.hpp). Without
     /// one every caller is anonymous and capabilities are not checked: for
@@ -274,6 +297,8 @@ public:
 
     /// Open connections.
     std::size_t connections() const noexcept { return connections_.size(); }
+    /// What the server refused, limited and closed so far (any thread).
+    server_stats stats() const noexcept { return reporter_.snapshot(); }
     /// Bytes of answers waiting for their peers, over all connections (as
     /// each connection last published it: exact on one thread, a moment
     /// behind for connections on other workers).
@@ -462,7 +487,8 @@ private:
     // A refused authentication: the peer learns which check failed, the log
     // also who was refused. Neither sees a secret.
     response refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
-        if (options_.log) options_.log("refused " + std::string(req.verb.name()) + ' ' + req.path + " from " + std::string(ctx.peer) + ": " + std::string(why));
+        reporter_.report(server_event::auth_refused, ctx.peer, "refused " + std::string(req.verb.name()) + ' ' + req.path + ": " + std::string(why),
+                         options_.log);
         c.path = req.path;
         return condition_response(status_code::forbidden, c);
     }
@@ -571,6 +597,13 @@ private:
         const executor_type& executor() const noexcept { return ex; }
         executor_type ex;
         std::atomic<std::size_t> output_bytes{0};  // answers queued, published by the connection
+        std::string source;                        // the peer's address without its port ("" for a Unix socket); on ex_
+        bool counted_unauthenticated = false;      // counted in its peer's unauthenticated connections; on ex_
+    };
+    // Connections per source address (the server's executor only).
+    struct peer_count {
+        std::size_t open = 0;
+        std::size_t unauthenticated = 0;
     };
 
     // One call's cancellation, deadline and stream wake-ups (server/connection.hpp).
@@ -579,6 +612,13 @@ private:
     template <class Stream>
     struct connection;
 
+    // The peer's IP address, without its port ("unknown" when it is gone).
+    static std::string source_of(const plain_socket& s) {
+        boost::system::error_code ec;
+        const auto ep = s.remote_endpoint(ec);
+        if (ec) return "unknown";
+        return to_tcp(ep).address().to_string();
+    }
     static std::string peer_name(const plain_socket& s) {
         boost::system::error_code ec;
         const auto ep = s.remote_endpoint(ec);
@@ -606,9 +646,26 @@ private:
     // From the connection's executor: the server's own state lives on ex_.
     void forget(connection_base* c) {
         boost::asio::dispatch(ex_, [this, c] {
+            leave_peer(*c);
             connections_.erase(c);
             check_drained();
         });
+    }
+    // A connection of `c`'s peer authenticated (from its executor).
+    void peer_authenticated(connection_base* c) {
+        boost::asio::dispatch(ex_, [this, c] {
+            if (!connections_.count(c) || !c->counted_unauthenticated) return;
+            c->counted_unauthenticated = false;
+            if (auto it = peers_.find(c->source); it != peers_.end()) --it->second.unauthenticated;
+        });
+    }
+    void leave_peer(connection_base& c) {
+        if (c.source.empty()) return;
+        const auto it = peers_.find(c.source);
+        if (it == peers_.end()) return;
+        --it->second.open;
+        if (c.counted_unauthenticated) --it->second.unauthenticated;
+        if (it->second.open == 0) peers_.erase(it);
     }
     void check_drained() {
         if (!shutting_down_ || !connections_.empty()) return;
@@ -642,6 +699,8 @@ private:
     std::vector<std::function<sx::value()>> describers_;
     std::vector<std::shared_ptr<listener>> listeners_;
     std::map<connection_base*, std::shared_ptr<connection_base>> connections_;
+    std::map<std::string, peer_count, std::less<>> peers_;  // by source address
+    mutable detail::server_reporter reporter_;  // counters and the rate-limited log: thread-safe
     bool shutting_down_ = false;
     std::unique_ptr<boost::asio::steady_timer> drain_timer_;
     std::function<void()> on_drained_;

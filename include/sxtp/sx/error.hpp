@@ -41,6 +41,8 @@ enum class error {
     non_finite_float,       ///< NaN or infinity cannot be encoded
     invalid_name,           ///< symbol or keyword name that would not read back
     wrong_kind,             ///< accessor used on a value of another kind
+    // reader (added later: codes above keep their numbers)
+    too_many_values,        ///< more values in one read than read_options::max_values
 };
 
 /// The message of each sx::error.
@@ -68,6 +70,7 @@ constexpr const char* describe(error e) noexcept {
     case error::non_finite_float: return "NaN or infinity cannot be encoded";
     case error::invalid_name: return "not a valid symbol or keyword name";
     case error::wrong_kind: return "value is of another kind";
+    case error::too_many_values: return "too many values";
     }
     return "unknown sxtp.sx error";
 }

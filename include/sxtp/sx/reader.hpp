@@ -26,6 +26,12 @@ struct read_options {
     /// Deepest nesting of lists, dicts and quotes; deeper input fails with
     /// error::depth_exceeded. The reader's stack use does not depend on it.
     std::size_t max_depth = 256;
+    /// Most values (atoms, lists, dicts, the parts of a quote) one read may
+    /// build, counted as they are built, so an input with more fails early
+    /// with error::too_many_values instead of after building them all.
+    /// Unbounded by default; a server sets it per message (a peer's frame
+    /// then costs at most about `max_values` × 32 bytes, whatever its shape).
+    std::size_t max_values = static_cast<std::size_t>(-1);
 };
 
 template <class T>
@@ -37,7 +43,7 @@ using read_result = boost::system::result<T, read_error>;
 /// Thread safety: one reader must not be used by two threads at once.
 class reader {
 public:
-    explicit reader(read_options options = {}) : options_(options) {}
+    explicit reader(read_options options = {}) : options_(options) { stack_.set_limit(options.max_values); }
 
     /// Reads exactly one value; whitespace and comments may surround it.
     /// Errors: empty input, a second value (error::trailing_data), and every
@@ -61,6 +67,11 @@ public:
     read_result<value> read_next(std::string_view text, std::size_t& offset, std::size_t depth_used = 0);
 
     const read_options& options() const noexcept { return options_; }
+    /// Changes read_options::max_values from the next read on.
+    void set_max_values(std::size_t n) noexcept {
+        options_.max_values = n;
+        stack_.set_limit(n);
+    }
 
 private:
     struct frame {
@@ -72,6 +83,9 @@ private:
 
     template <class Blocks>
     error parse(std::string_view text, mode m, Blocks& blocks, std::size_t start = 0);
+    // parse, with the value limit's early stop (stack_ growth) as an error.
+    template <class Blocks>
+    error parse_bounded(std::string_view text, mode m, Blocks& blocks, std::size_t start = 0);
     template <class Blocks>
     void push_atom(const detail::token& tok, Blocks& blocks);
     template <class Blocks>
@@ -100,6 +114,7 @@ private:
     std::vector<std::pair<std::size_t, std::size_t>> key_spans_;  // (start, size) of each in key_text_
     const char* begin_ = nullptr;
     std::size_t depth_used_ = 0;
+    std::size_t closed_values_ = 0;     // values moved off stack_ into blocks during this read
 };
 
 /// Reads exactly one value; throws `read_exception` on error.

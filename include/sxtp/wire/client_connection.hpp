@@ -229,10 +229,18 @@ public:
         return stream_item{id, std::move(std::get<sxtp::event>(*m))};
     }
 
-    /// Bytes to write, in order.
+    /// Bytes to write, in order (not those a writer has taken). For a
+    /// synchronous write only: never hold this view across a suspension.
     std::string_view output() const noexcept { return out_.pending(); }
     /// Marks `n` bytes of output() as written.
     void consume(std::size_t n) { out_.consume(n); }
+    /// Every byte of output(), for an asynchronous write: the buffer is the
+    /// caller's alone, unchanged by later sends, until output_written().
+    std::string take_output() { return out_.take(); }
+    /// The buffer take_output() returned, written (or abandoned).
+    void output_written(std::string&& batch) noexcept { out_.written(std::move(batch)); }
+    /// Bytes not yet written: output() and a taken buffer.
+    std::size_t output_size() const noexcept { return out_.size(); }
 
     /// Calls sent and not yet answered (streams until their done chunk).
     std::size_t in_flight() const noexcept { return by_tag_.size() + untagged_.size(); }

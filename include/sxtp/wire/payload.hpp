@@ -37,9 +37,12 @@ inline boost::system::result<message, condition> decode_payload(std::string_view
 
 /// decode_payload with this thread's reader: connections share one per
 /// thread (a reader is scratch space between payloads), so an idle
-/// connection holds none.
-inline boost::system::result<message, condition> decode_payload(std::string_view payload) {
+/// connection holds none. A payload of more than `max_values` values
+/// (sx::read_options::max_values) is malformed, found while reading.
+inline boost::system::result<message, condition> decode_payload(std::string_view payload,
+                                                                std::size_t max_values = static_cast<std::size_t>(-1)) {
     thread_local sx::reader reader;
+    reader.set_max_values(max_values);
     return decode_payload(payload, reader);
 }
 

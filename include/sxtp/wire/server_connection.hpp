@@ -2,7 +2,8 @@
 // I/O: bytes in, events out; answers in, bytes out (SPEC §2–3).
 //
 //   wire::server_connection conn;
-//   // I/O layer: read into conn.prepare(), conn.commit(n); write conn.output(), conn.consume(n).
+//   // I/O layer: read into conn.prepare(), conn.commit(n); write what
+//   // conn.take_output() hands over, then conn.output_written(buffer).
 //   for (;;) {
 //       auto ev = conn.next_event();
 //       if (std::holds_alternative<wire::need_more>(ev)) break;                // read more
@@ -63,6 +64,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -77,6 +79,11 @@ struct connection_limits {
     frame_limits frames;
     /// Requests handed to handlers and not yet answered; more are answered overloaded.
     std::size_t max_in_flight = 100;
+    /// Most values (atoms, lists, dicts) one message may hold: a payload
+    /// with more is answered `invalid`/`malformed-message`, found while
+    /// reading (sx::read_options::max_values). Bounds what one frame costs
+    /// whatever its shape (about 32 bytes of memory per value).
+    std::size_t max_values = std::size_t{1} << 19;
 };
 
 
@@ -97,13 +104,23 @@ struct cancel_requested {
 struct chunk_received {
     request_id id;
     sxtp::chunk c;
+    std::size_t bytes = 0;  ///< its payload's size (what holding it costs, for budgets)
 };
 /// The client granted request `id`'s stream more credit.
 struct credit_received {
     request_id id;
 };
 
-using connection_event = std::variant<need_more, incoming_request, cancel_requested, chunk_received, credit_received, connection_failed>;
+/// The connection answered `answered_itself::batch` frames itself (malformed
+/// messages, refusals) in one call: nothing to act on, call next_event()
+/// again. It bounds the work of one call, so that an I/O layer can let
+/// other connections run between two batches of a long pipeline.
+struct answered_itself {
+    static constexpr int batch = 64;
+};
+
+using connection_event =
+    std::variant<need_more, incoming_request, cancel_requested, chunk_received, credit_received, connection_failed, answered_itself>;
 
 class server_connection {
 public:
@@ -117,13 +134,19 @@ public:
     }
     const connection_limits& limits() const noexcept { return limits_; }
 
+    /// Called with each answer the connection decides itself (a framing
+    /// error, a malformed message, a repeated tag, overloaded, shutting
+    /// down), before it is queued: for counting and logging.
+    void on_refusal(std::function<void(const sxtp::condition&)> f) { on_refusal_ = std::move(f); }
+
     // -- input ----------------------------------------------------------------
     std::span<char> prepare() { return failed_ ? std::span<char>() : frames_.prepare(); }
     void commit(std::size_t n) noexcept { frames_.commit(n); }
 
     /// The next thing the application must act on.
     connection_event next_event() {
-        while (!failed_) {
+        for (int answered = 0; !failed_; ++answered) {
+            if (answered == answered_itself::batch) return answered_itself{};
             const frame f = frames_.next();
             if (f.state == frame::need_more) return need_more{};
             if (f.state == frame::failed) {
@@ -132,7 +155,7 @@ public:
                                         ? make_condition(conditions::frame_too_large{static_cast<std::int64_t>(limits_.frames.max_frame)},
                                                          "frame larger than " + std::to_string(limits_.frames.max_frame) + " bytes")
                                         : make_condition(conditions::malformed_frame{}, "the length line must be 1 to 10 digits and a newline");
-                answer_now(std::nullopt, condition_response(status_code::invalid, std::move(c)));
+                answer_now(std::nullopt, status_code::invalid, std::move(c));
                 return connection_failed{failed_};
             }
             if (auto ev = on_payload(f.payload)) return std::move(*ev);
@@ -249,10 +272,25 @@ public:
     void begin_shutdown() noexcept { shutting_down_ = true; }
 
     // -- output ---------------------------------------------------------------
-    /// Bytes to write, in order.
+    /// Bytes to write, in order (not those a writer has taken). For a
+    /// synchronous write only: never hold this view across a suspension.
     std::string_view output() const noexcept { return out_.pending(); }
     /// Marks `n` bytes of output() as written.
     void consume(std::size_t n) { out_.consume(n); }
+    /// Every byte of output(), for an asynchronous write: the buffer is the
+    /// caller's alone, unchanged by later answers, until output_written().
+    std::string take_output() { return out_.take(); }
+    /// The buffer take_output() returned, written (or abandoned).
+    void output_written(std::string&& batch) noexcept { out_.written(std::move(batch)); }
+    /// Answer bytes not yet written: output() and a taken buffer.
+    std::size_t output_size() const noexcept { return out_.size(); }
+    /// Every byte this connection holds for its peer: answers queued, being
+    /// written or held for their turn, the bookkeeping of each request not
+    /// yet answered on the wire (an estimate per request), and the frame
+    /// buffer. What a server counts against its per-connection budget.
+    std::size_t bytes_held() const noexcept { return out_.size() + held_ + slots_.size() * slot_cost + frames_.capacity(); }
+    /// Answer bytes held because an earlier untagged answer is not complete.
+    std::size_t held_bytes() const noexcept { return held_; }
 
     // -- state ----------------------------------------------------------------
     /// Requests whose handlers have not finished (cancelled and expired ones included).
@@ -260,7 +298,7 @@ public:
     /// Requests accepted but not yet answered on the wire (waiting for order included).
     std::size_t unanswered() const noexcept { return slots_.size(); }
     /// True once framing failed or shutdown began and every answer has been written.
-    bool done() const noexcept { return (failed_ || shutting_down_) && slots_.empty() && output().empty(); }
+    bool done() const noexcept { return (failed_ || shutting_down_) && slots_.empty() && out_.size() == 0; }
     bool failed() const noexcept { return static_cast<bool>(failed_); }
     /// Bytes received and not yet part of a whole frame (a frame is arriving).
     std::size_t buffered() const noexcept { return frames_.buffered(); }
@@ -276,6 +314,10 @@ private:
         std::int64_t allowance = stream_window;  // client chunks it will still take
         std::string frame;         // bytes held until it is the front untagged answer
     };
+    // What one accepted request costs while it waits for its answer to go
+    // out: its slot's map node, its place in the untagged order or the tag
+    // map, and in the running set (an estimate for budgets).
+    static constexpr std::size_t slot_cost = sizeof(slot) + 160;
 
     template <class M>
     static std::string frame_of(const M& m) {
@@ -322,7 +364,9 @@ private:
     }
 
     // An answer decided by the connection itself, in its place in the order.
-    void answer_now(const std::optional<message_tag>& tag, sxtp::response r) {
+    void answer_now(const std::optional<message_tag>& tag, status_code status, sxtp::condition c) {
+        if (on_refusal_) on_refusal_(c);
+        sxtp::response r = condition_response(status, std::move(c));
         const request_id id = next_id_++;
         slots_[id].tag = tag;
         if (!tag) untagged_.push_back(id);
@@ -330,9 +374,9 @@ private:
     }
 
     std::optional<connection_event> on_payload(std::string_view payload) {
-        auto m = decode_payload(payload);
+        auto m = decode_payload(payload, limits_.max_values);
         if (!m) {
-            answer_now(std::nullopt, condition_response(status_code::invalid, m.error()));
+            answer_now(std::nullopt, status_code::invalid, m.error());
             return std::nullopt;
         }
         if (auto* c = std::get_if<sxtp::cancel>(&*m)) {
@@ -344,8 +388,8 @@ private:
         }
         if (auto* ch = std::get_if<sxtp::chunk>(&*m)) {
             if (!ch->tag) {
-                answer_now(std::nullopt, condition_response(status_code::invalid, make_condition(conditions::malformed_message{},
-                                                                                                 "a client's chunk needs the :tag of its request")));
+                answer_now(std::nullopt, status_code::invalid, make_condition(conditions::malformed_message{},
+                                                                                                 "a client's chunk needs the :tag of its request"));
                 return std::nullopt;
             }
             const auto t = tags_.find(*ch->tag);
@@ -355,11 +399,11 @@ private:
             if (!s.upload_open) return refuse_stream(id, "a chunk for a request that has no client stream open");
             if (ch->done.value_or(false)) {
                 s.upload_open = false;
-                return chunk_received{id, std::move(*ch)};
+                return chunk_received{id, std::move(*ch), payload.size()};
             }
             if (s.allowance <= 0) return refuse_stream(id, "the client sent more chunks than its credit");
             --s.allowance;
-            return chunk_received{id, std::move(*ch)};
+            return chunk_received{id, std::move(*ch), payload.size()};
         }
         if (auto* cr = std::get_if<sxtp::credit>(&*m)) {
             const auto t = tags_.find(cr->tag);
@@ -370,29 +414,29 @@ private:
         }
         auto* req = std::get_if<sxtp::request>(&*m);
         if (!req) {
-            answer_now(std::nullopt, condition_response(status_code::invalid,
+            answer_now(std::nullopt, status_code::invalid,
                                                         make_condition(conditions::malformed_message{},
-                                                                       "a client sends request, cancel, chunk or credit")));
+                                                                       "a client sends request, cancel, chunk or credit"));
             return std::nullopt;
         }
         const std::optional<message_tag> tag = req->tag;
         const bool uploads = req->stream.value_or(false);
         if (uploads && !tag) {
-            answer_now(tag, condition_response(status_code::invalid,
-                                               make_condition(conditions::malformed_message{}, "a request with :stream true needs a :tag")));
+            answer_now(tag, status_code::invalid,
+                                               make_condition(conditions::malformed_message{}, "a request with :stream true needs a :tag"));
             return std::nullopt;
         }
         if (tag && tags_.count(*tag)) {
-            answer_now(tag, condition_response(status_code::invalid,
-                                               make_condition(conditions::malformed_message{}, "this tag is already in flight")));
+            answer_now(tag, status_code::invalid,
+                                               make_condition(conditions::malformed_message{}, "this tag is already in flight"));
             return std::nullopt;
         }
         if (shutting_down_) {
-            answer_now(tag, condition_response(status_code::unavailable, make_condition(conditions::shutting_down{}, "shutting down")));
+            answer_now(tag, status_code::unavailable, make_condition(conditions::shutting_down{}, "shutting down"));
             return std::nullopt;
         }
         if (running_.size() >= limits_.max_in_flight) {
-            answer_now(tag, condition_response(status_code::unavailable, make_condition(conditions::overloaded{}, "too many requests in flight")));
+            answer_now(tag, status_code::unavailable, make_condition(conditions::overloaded{}, "too many requests in flight"));
             return std::nullopt;
         }
         const request_id id = next_id_++;
@@ -417,13 +461,15 @@ private:
         }
         if (untagged_.front() != id) {
             s.frame += bytes;
+            held_ += bytes.size();
             return;
         }
         out_.buffer() += bytes;
         while (!untagged_.empty()) {
             const auto front = slots_.find(untagged_.front());
             out_.buffer() += front->second.frame;
-            front->second.frame.clear();
+            held_ -= front->second.frame.size();
+            std::string().swap(front->second.frame);
             if (!front->second.answered) break;
             slots_.erase(front);
             untagged_.pop_front();
@@ -440,6 +486,8 @@ private:
     bool shutting_down_ = false;
     boost::system::error_code failed_;
     output_queue out_;
+    std::size_t held_ = 0;                          // bytes of every slot's frame
+    std::function<void(const sxtp::condition&)> on_refusal_;
 };
 
 } // namespace sxtp::wire

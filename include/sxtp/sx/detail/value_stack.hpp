@@ -7,6 +7,7 @@
 
 #include <sxtp/sx/value.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -24,6 +25,12 @@ public:
         clear();
         ::operator delete(values_);
     }
+
+    /// Thrown by a push that would make the stack hold more than its limit.
+    struct limit_reached {};
+    /// Most entries the stack may hold (checked when it grows).
+    void set_limit(std::size_t n) noexcept { limit_ = n; }
+    std::size_t limit() const noexcept { return limit_; }
 
     std::size_t size() const noexcept { return size_; }
     value& operator[](std::size_t i) noexcept { return values_[i]; }
@@ -77,7 +84,8 @@ public:
 
 private:
     [[gnu::noinline]] void grow() {
-        const std::size_t cap = capacity_ ? 2 * capacity_ : 64;
+        if (size_ >= limit_) throw limit_reached{};
+        const std::size_t cap = capacity_ ? std::min(2 * capacity_, std::max(limit_, capacity_ + 1)) : std::min<std::size_t>(64, std::max<std::size_t>(limit_, 1));
         auto* v = static_cast<value*>(::operator new(cap * sizeof(value)));
         auto off = std::make_unique<std::size_t[]>(cap);
         if (size_) {
@@ -90,6 +98,7 @@ private:
         capacity_ = cap;
     }
 
+    std::size_t limit_ = static_cast<std::size_t>(-1);
     value* values_ = nullptr;
     std::unique_ptr<std::size_t[]> offsets_;
     std::size_t size_ = 0;

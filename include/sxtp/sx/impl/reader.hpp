@@ -11,6 +11,7 @@
 #include <cstring>
 #include <charconv>
 #include <system_error>
+#include <type_traits>
 
 namespace sxtp::sx {
 
@@ -68,7 +69,7 @@ struct arena_blocks {
 
 inline read_result<value> reader::read(std::string_view text) {
     detail::heap_blocks heap;
-    if (const error e = parse(text, mode::one, heap); e != error{}) return make_error(text, e);
+    if (const error e = parse_bounded(text, mode::one, heap); e != error{}) return make_error(text, e);
     value v = std::move(stack_[0]);
     stack_.clear();
     return v;
@@ -77,7 +78,7 @@ inline read_result<value> reader::read(std::string_view text) {
 inline read_result<value> reader::read_next(std::string_view text, std::size_t& offset, std::size_t depth_used) {
     detail::heap_blocks heap;
     depth_used_ = depth_used;
-    const error e = parse(text, mode::next, heap, std::min(offset, text.size()));
+    const error e = parse_bounded(text, mode::next, heap, std::min(offset, text.size()));
     depth_used_ = 0;
     if (e != error{}) return make_error(text, e);
     offset = static_cast<std::size_t>(lex_.pos() - text.data());
@@ -88,7 +89,7 @@ inline read_result<value> reader::read_next(std::string_view text, std::size_t& 
 
 inline read_result<std::vector<value>> reader::read_all(std::string_view text) {
     detail::heap_blocks heap;
-    if (const error e = parse(text, mode::all, heap); e != error{}) return make_error(text, e);
+    if (const error e = parse_bounded(text, mode::all, heap); e != error{}) return make_error(text, e);
     std::vector<value> out(stack_.size());  // nils, overwritten byte-wise by the forms
     stack_.relocate(0, out.data());
     return out;
@@ -103,7 +104,7 @@ inline read_result<void> reader::read_into(std::string_view text, mode m, docume
     detail::arena_blocks blocks{doc.arena_};
     error e{};
     try {
-        e = parse(text, m, blocks);
+        e = parse_bounded(text, m, blocks);
         if (e == error{}) {
             const std::size_t n = stack_.size();
             auto* forms = static_cast<value*>(doc.arena_.allocate(n * sizeof(value)));
@@ -120,6 +121,18 @@ inline read_result<void> reader::read_into(std::string_view text, mode m, docume
     stack_.forget();
     doc.clear(0);
     return make_error(text, e);
+}
+
+template <class Blocks>
+inline error reader::parse_bounded(std::string_view text, mode m, Blocks& blocks, std::size_t start) {
+    try {
+        return parse(text, m, blocks, start);
+    } catch (const detail::value_stack::limit_reached&) {
+        lex_.set_error_at(stack_.size() ? begin_ + stack_.offset(stack_.size() - 1) : text.data());
+        if constexpr (std::is_same_v<Blocks, detail::heap_blocks>) stack_.clear();
+        else stack_.forget();  // the arena owns their blocks
+        return error::too_many_values;
+    }
 }
 
 template <class Blocks>
@@ -154,6 +167,7 @@ inline error reader::parse(std::string_view text, mode m, Blocks& blocks, std::s
     using va = detail::value_access;
     stack_.clear();
     frames_.clear();
+    closed_values_ = 0;
     lex_.reset(text);
     begin_ = text.data();
     const char* p = text.data() + start;
@@ -314,6 +328,10 @@ inline error reader::finish_value(bool& have_top, Blocks& blocks) {
         }
         const frame& f = frames_.back();
         if (f.k == frame::type::quote) {  // 'x is (quote x)
+            if ((closed_values_ += 2) > stack_.limit() - std::min(stack_.limit(), stack_.size())) {
+                lex_.set_error_at(begin_ + f.offset);
+                return error::too_many_values;
+            }
             detail::items_block* b = blocks.items(2);
             va::store(b->items(), va::inline_text_words(kind::symbol, "quote", 5, 0, false));
             stack_.relocate(stack_.size() - 1, b->items() + 1);
@@ -336,6 +354,10 @@ inline error reader::close_container(const char* at, frame::type closing, Blocks
     const frame f = frames_.back();
     if (f.k != closing) { lex_.set_error_at(at); return error::mismatched_close; }
     const std::size_t n = stack_.size() - f.base;
+    if ((closed_values_ += n) > stack_.limit() - std::min(stack_.limit(), f.base + 1)) {
+        lex_.set_error_at(at);
+        return error::too_many_values;
+    }
     const std::uint8_t* order = nullptr;  // the dict's entry order, when not the stack's
     if (f.k == frame::type::dict) {
         if (n % 2) { lex_.set_error_at(at); return error::odd_dict; }
