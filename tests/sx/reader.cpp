@@ -332,3 +332,47 @@ TEST_CASE("reader: symbol and string scans stop exactly where the character clas
     CHECK(try_read("(ab,c)").error().offset == 3);
     CHECK(try_read("(abcdefghij`k)").error().offset == 11);
 }
+
+TEST_CASE("reader: the value limit counts every value built and stops early") {
+    // (a b) is three values: the list and its two atoms; 'a is three too:
+    // (quote a).
+    read_options three{.max_values = 3};
+    CHECK(try_read("(a b)", three).has_value());
+    CHECK(try_read("{:a 1}", three).has_value());
+    CHECK(try_read("'a", three).has_value());
+    CHECK(try_read("a", three).has_value());
+    CHECK(try_read("(a b c)", three).error().code == error::too_many_values);
+    CHECK(try_read("((a))", three).has_value());
+    CHECK(try_read("((a) b)", three).error().code == error::too_many_values);
+    CHECK(try_read("''a", three).error().code == error::too_many_values);
+    CHECK(try_read_all("a b c", three).has_value());
+    CHECK(try_read_all("a b c d", three).error().code == error::too_many_values);
+    CHECK(try_read("(a b c)", three).error().message().find("too many values") != std::string::npos);
+    // A flat list far over the limit stops when the stack reaches it, not at
+    // its end: the error points inside the list.
+    std::string flat = "(";
+    for (int i = 0; i < 100000; ++i) flat += "1 ";
+    flat += ")";
+    read_options thousand{.max_values = 1000};
+    const auto r = try_read(flat, thousand);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == error::too_many_values);
+    CHECK(r.error().offset < 4000);
+    // Many small containers count too.
+    std::string nested = "(";
+    for (int i = 0; i < 1000; ++i) nested += "(1) ";
+    nested += ")";
+    CHECK(try_read(nested, thousand).error().code == error::too_many_values);
+    CHECK(try_read(nested, read_options{.max_values = 2001}).has_value());
+    // The same through a document, and a reused reader whose limit is
+    // lowered after a large read.
+    reader big;
+    REQUIRE(big.read(flat).has_value());
+    big.set_max_values(3);
+    CHECK(big.read("(a b c)").error().code == error::too_many_values);
+    CHECK(big.read_all(std::string_view("a b c d")).error().code == error::too_many_values);
+    document doc;
+    CHECK(big.read(flat, doc).error().code == error::too_many_values);
+    CHECK(doc.empty());
+    CHECK(big.read("(a b)", doc).has_value());
+}

@@ -42,15 +42,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
     }
 
     // An answer the wire state decided itself: counted and logged.
-    void report_refusal(const sxtp::condition& c) {
-        const std::string_view type = c.type.name();
-        if (type == "shutting-down") return;  // not the peer's doing
-        const server_event kind = type == "malformed-frame"   ? server_event::malformed_frame
-                                  : type == "frame-too-large" ? server_event::frame_too_large
-                                  : type == "overloaded"      ? server_event::overloaded
-                                                              : server_event::malformed_message;
-        srv.reporter_.report(kind, peer, [&] { return std::string(type) + ": " + c.message.value_or(""); }, srv.options_.log);
-    }
+    void report_refusal(const sxtp::condition& c);
 
     server& srv;
     Stream stream;
@@ -145,12 +137,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         return budget_used() > srv.options_.connection_budget && (state.output_size() + state.held_bytes() + upload_bytes) > 0;
     }
     // Drops a port with what its inbox held.
-    void drop_port(wire::request_id id) {
-        const auto it = ports.find(id);
-        if (it == ports.end()) return;
-        for (const auto& c : it->second->inbox) upload_bytes -= c.second;
-        ports.erase(it);
-    }
+    void drop_port(wire::request_id id);
 
     bool authenticated_once = false;
     void authenticated() override {
@@ -167,43 +154,11 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
 
     // An event stream's heartbeats: `(event :type heartbeat :time T)`
     // when nothing went out for the interval (and there is credit).
-    boost::asio::awaitable<void> heartbeats(std::shared_ptr<connection> keep_alive, wire::request_id id, std::shared_ptr<call_state> call) {
-        (void)keep_alive;  // the coroutine keeps its connection
-        const auto interval = srv.options_.heartbeat_interval;
-        for (;;) {
-            const auto it = ports.find(id);
-            if (call->cancelled || closed || it == ports.end()) co_return;
-            const auto due = it->second->last_sent + interval;
-            if (clock::now() >= due) {
-                if (it->second->room()) {
-                    sxtp::event hb;
-                    hb.type = sx::symbol(std::string("heartbeat"));
-                    hb.time = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-                    state.stream(id, std::move(hb));
-                    wake.cancel();
-                }
-                it->second->last_sent = clock::now();  // without credit the beat is skipped, not queued
-                continue;
-            }
-            call->heartbeat.expires_at(due);
-            boost::system::error_code ec;
-            co_await call->heartbeat.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            if (ec && (call->cancelled || closed)) co_return;
-            if (ec && ports.find(id) == ports.end()) co_return;
-        }
-    }
+    boost::asio::awaitable<void> heartbeats(std::shared_ptr<connection> keep_alive, wire::request_id id, std::shared_ptr<call_state> call);
     // After the client's EOF it can send neither credit nor cancel nor
     // chunks: its streams (either way) end cancelled; unary requests are
     // still answered.
-    void end_streams() {
-        condition c = make_condition(conditions::cancelled{}, "the client closed its side of the connection");
-        for (auto& [id, call] : calls)
-            if (state.streaming(id) || state.receiving(id)) {
-                state.answer_early(id, condition_response(status_code::error, c));
-                call->cancel();
-            }
-        wake.cancel();
-    }
+    void end_streams();
     // Wakes every stream waiting for room.
     void wake_streams() {
         for (auto& [id, p] : ports) p->call->wake.cancel();
@@ -240,312 +195,38 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         for (auto& [id, call] : calls) call->cancel();
     }
     // Ends the transport at once (timeouts, errors).
-    void close() {
-        if (closed) return;
-        closed = true;
-        boost::system::error_code ignored;
-        socket().shutdown(plain_socket::shutdown_both, ignored);
-        socket().close(ignored);
-        watchdog.cancel();
-        wake.cancel();
-        drained.cancel();
-        cancel_all();
-    }
+    void close();
 
-    boost::asio::awaitable<void> run() {
-        auto self = this->shared_from_this();
-        boost::asio::co_spawn(ex, guard(), boost::asio::detached);
-        if constexpr (is_tls) {
-            boost::system::error_code ec;
-            co_await stream.async_handshake(boost::asio::ssl::stream_base::server, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            if (ec || closed) {
-                close();
-                srv.forget(this);
-                co_return;
-            }
-            handshaken = true;
-            last_activity = clock::now();
-            watchdog.cancel();  // re-arm for the idle timeout
-        }
-        if constexpr (!is_tls) {
-            boost::system::error_code ignored;
-            stream.non_blocking(true, ignored);  // for write_now; async operations are unaffected
-        }
-        boost::asio::co_spawn(ex, write_loop(), boost::asio::detached);
-        co_await read_loop();
-    }
+    boost::asio::awaitable<void> run();
 
     // The timeouts: sleeps until the earliest moment one could pass, then checks.
-    boost::asio::awaitable<void> guard() {
-        auto self = this->shared_from_this();
-        const auto& o = srv.options_;
-        while (!closed) {
-            const auto now = clock::now();
-            clock::time_point due;
-            if (!handshaken) due = last_activity + o.handshake_timeout;
-            else if (paused) due = last_written + o.idle_timeout;
-            else if (frame_started) due = *frame_started + o.frame_read_timeout;
-            else if (state.in_flight() == 0 && state.unanswered() == 0) due = last_activity + o.idle_timeout;
-            else due = now + std::min(o.frame_read_timeout, o.idle_timeout);
-            if (due <= now) {
-                if (!handshaken)
-                    srv.reporter_.report(server_event::handshake_timeout, peer, "TLS handshake not done in time", o.log);
-                else if (paused)
-                    srv.reporter_.report(server_event::slow_peer, peer, "took none of its answers for the idle timeout: closed", o.log);
-                else if (frame_started)
-                    srv.reporter_.report(server_event::frame_read_timeout, peer, "a frame not complete in time: closed", o.log);
-                else
-                    srv.reporter_.report(server_event::idle_timeout, peer, "idle: closed", o.log);
-                close();
-                co_return;
-            }
-            watchdog.expires_at(due);
-            boost::system::error_code ec;
-            co_await watchdog.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-        }
-    }
+    boost::asio::awaitable<void> guard();
 
-    boost::asio::awaitable<void> read_loop() {
-        for (;;) {
-            // Act on every whole frame read, pausing whenever the connection
-            // holds more for its peer than its budget: the peer is not
-            // reading its answers (or a handler its chunks).
-            bool stop = false;
-            for (std::size_t handled = 0;; ++handled) {
-                if (handled % wire::answered_itself::batch == wire::answered_itself::batch - 1) {
-                    // A long pipeline is taken in slices: other connections
-                    // on this executor run between them.
-                    write_now();
-                    co_await boost::asio::post(ex, boost::asio::use_awaitable);
-                }
-                if (over_budget() && !closed && !std::exchange(budget_reported, true))
-                    srv.reporter_.report(server_event::budget_exhausted, peer,
-                                         [&] { return "holds " + std::to_string(budget_used()) + " bytes for the peer: reading paused until it reads"; },
-                                         srv.options_.log);
-                if (over_budget() && !closed) {
-                    // Our pause, not the peer's slowness: the frame-read
-                    // timeout restarts after it; while it lasts the guard
-                    // closes a peer that takes none of its answers for the
-                    // idle timeout (a slow-peer close).
-                    paused = true;
-                    watchdog.cancel();
-                    while (over_budget() && !closed) {
-                        write_now();
-                        if (!over_budget()) break;  // the socket took it at once
-                        if (state.output_size() != 0) wake.cancel();
-                        drained.expires_at(clock::time_point::max());
-                        boost::system::error_code ec;
-                        co_await drained.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-                    }
-                    paused = false;
-                    if (frame_started) frame_started = clock::now();
-                    watchdog.cancel();
-                }
-                if (closed) {
-                    stop = true;
-                    break;
-                }
-                auto ev = state.next_event();
-                if (std::holds_alternative<wire::need_more>(ev)) break;
-                if (auto* r = std::get_if<wire::incoming_request>(&ev)) {
-                    start(r->id, std::move(r->req));
-                } else if (auto* c = std::get_if<wire::cancel_requested>(&ev)) {
-                    if (auto it = calls.find(c->id); it != calls.end()) it->second->cancel();
-                } else if (auto* ch = std::get_if<wire::chunk_received>(&ev)) {
-                    if (calls.count(ch->id)) {
-                        auto& p = static_cast<port&>(stream_port_for(ch->id));
-                        p.inbox.emplace_back(std::move(ch->c), ch->bytes);
-                        upload_bytes += ch->bytes;
-                        p.call->wake.cancel();
-                    }
-                } else if (auto* cr = std::get_if<wire::credit_received>(&ev)) {
-                    if (auto it = calls.find(cr->id); it != calls.end()) it->second->wake.cancel();
-                } else if (std::holds_alternative<wire::connection_failed>(ev)) {
-                    stop = true;
-                    break;
-                } else if (std::holds_alternative<wire::answered_itself>(ev)) {
-                    handled = wire::answered_itself::batch - 2;  // a batch: yield next
-                }
-            }
-            if (state.in_flight() > 0 && !stop) {
-                // Let the coroutine handlers just started run before reading
-                // more, so that the budget check above sees their answers
-                // (inline answers are in the output already).
-                co_await boost::asio::post(ex, boost::asio::use_awaitable);
-            }
-            if (state.buffered() == 0) {
-                frame_started.reset();
-            } else if (!frame_started) {
-                frame_started = last_activity;
-                watchdog.cancel();  // the frame-read timeout may come before what the guard waits for
-            }
-            write_now();
-            if (state.output_size() != 0 || finished()) wake.cancel();
-            if (stop || closed) break;
-            auto room = state.prepare();
-            if (room.empty()) break;  // failed framing
-            boost::system::error_code ec;
-            const std::size_t n = co_await stream.async_read_some(boost::asio::buffer(room.data(), room.size()),
-                                                                  boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            if (ec) {
-                // EOF: the client may have half-closed after pipelining; answer what it sent.
-                // Anything else: nobody will read the answers.
-                // Aborted: the writer is ending the connection.
-                if (ec != boost::asio::error::eof && ec != boost::asio::ssl::error::stream_truncated &&
-                    ec != boost::asio::error::operation_aborted)
-                    close();
-                else
-                    end_streams();
-                break;
-            }
-            state.commit(n);
-            last_activity = clock::now();
-        }
-        reading_done = true;
-        wake.cancel();
-    }
+    boost::asio::awaitable<void> read_loop();
 
-    void start(wire::request_id id, sxtp::request req) {
-        std::optional<clock::time_point> deadline;
-        if (req.headers && req.headers->timeout_ms)
-            deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
-        std::optional<deferred> route;
-        std::shared_ptr<const principal> caller;
-        {
-            // Most requests are answered here, inline: no coroutine, no timers.
-            call_context ctx{req, peer, deadline};
-            ctx.ports_ = this;
-            ctx.call_id_ = id;
-            auto r = srv.resolve(req, ctx);
-            if (auto* answer = std::get_if<response>(&r)) {
-                state.respond(id, std::move(*answer));  // written when the read loop has taken the whole read
-                last_activity = clock::now();
-                return;
-            }
-            route.emplace(std::move(std::get<deferred>(r)));
-            caller = std::move(ctx.caller_);
-        }
-        auto self = this->shared_from_this();
-        auto call = std::make_shared<call_state>(ex);
-        calls.emplace(id, call);
-        if (deadline) {
-            call->deadline.expires_at(*deadline);
-            call->deadline.async_wait([self, id, call](boost::system::error_code ec) {
-                if (ec || call->cancelled) return;
-                if (self->state.expire(id)) self->wake.cancel();
-                call->cancel();
-            });
-        }
-        auto body = [](std::shared_ptr<connection> c, sxtp::request r, deferred m, std::shared_ptr<const principal> who,
-                       std::optional<clock::time_point> d, wire::request_id i, std::shared_ptr<call_state> cs) -> boost::asio::awaitable<response> {
-            call_context ctx{r, c->peer, d};
-            ctx.caller_ = std::move(who);
-            ctx.cancelled_ = &cs->cancelled;
-            ctx.ports_ = c.get();
-            ctx.call_id_ = i;
-            co_return co_await c->srv.run(r, std::move(m), ctx);
-        };
-        auto done = [self, id](std::exception_ptr e, response r) {
-            if (e) r = condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
-            if (auto it = self->calls.find(id); it != self->calls.end()) {
-                it->second->finish();
-                self->calls.erase(it);
-            }
-            self->drop_port(id);
-            self->state.respond(id, std::move(r));
-            self->last_activity = clock::now();
-            self->wake.cancel();
-        };
-        boost::asio::co_spawn(ex, body(self, std::move(req), std::move(*route), std::move(caller), deadline, id, call),
-                              boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(done)));
-    }
+    void start(wire::request_id id, sxtp::request req);
 
-    bool finished() const {
-        if (state.output_size() != 0 || state.unanswered() != 0) return false;
-        if (state.failed() || reading_done || abandoned) return true;
-        return state.done() && state.in_flight() == 0;  // shutting down, all answered
-    }
+    bool finished() const;
 
     // On a plain socket, while the writer is idle, writes what the socket
     // takes at once (it is non-blocking): the usual small answer goes out
     // without waking the writer. What is left is the writer's.
-    void write_now() {
-        if constexpr (!is_tls) {
-            if (!writer_idle || closed || state.output().empty()) return;  // (idle: nothing is taken)
-            const auto out = state.output();
-            boost::system::error_code ec;
-            const std::size_t n = stream.write_some(boost::asio::buffer(out.data(), out.size()), ec);
-            if (ec) return;  // would block, or an error the writer will meet
-            state.consume(n);
-            last_written = clock::now();
-            publish_output();
-            drained.cancel();
-            wake_streams();
-        }
-    }
+    void write_now();
 
     // After a framing error, the answer is out: end our side, then read and
     // drop what the peer still sends (at most 1 MiB, at most 2 s) before
     // closing, so that closing with unread input (a TCP reset) cannot
     // destroy the answer before the peer reads it ("lingering close").
-    boost::asio::awaitable<void> linger() {
-        boost::system::error_code ec;
-        socket().shutdown(plain_socket::shutdown_send, ec);
-        boost::asio::steady_timer limit(ex, std::chrono::seconds(2));
-        limit.async_wait([self = this->shared_from_this()](boost::system::error_code e) {
-            if (!e) self->close();
-        });
-        char sink[4096];
-        for (std::size_t dropped = 0; !ec && !closed && dropped < (std::size_t{1} << 20);)
-            dropped += co_await stream.async_read_some(boost::asio::buffer(sink), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-        limit.cancel();
-    }
+    boost::asio::awaitable<void> linger();
 
-    boost::asio::awaitable<void> write_loop() {
-        auto self = this->shared_from_this();
-        while (!closed) {
-            while (!state.output().empty() && !closed) {
-                publish_output();
-                // The batch is this coroutine's alone while it is written:
-                // answers that come meanwhile go to the state's next buffer.
-                std::string batch = state.take_output();
-                boost::system::error_code ec;
-                co_await boost::asio::async_write(stream, boost::asio::buffer(batch), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-                state.output_written(std::move(batch));
-                if (ec) {
-                    close();
-                    break;
-                }
-                last_written = clock::now();
-                publish_output();
-                drained.cancel();
-                wake_streams();
-            }
-            if (closed || finished()) break;
-            wake.expires_at(clock::time_point::max());
-            boost::system::error_code ec;
-            writer_idle = true;
-            co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            writer_idle = false;
-        }
-        if constexpr (!is_tls) {
-            if (!closed && state.failed()) co_await linger();
-        }
-        if constexpr (is_tls) {
-            if (!closed) {
-                // close_notify, bounded by the guard's handshake timeout
-                handshaken = false;
-                last_activity = clock::now();
-                watchdog.cancel();
-                boost::system::error_code ec;
-                socket().cancel(ec);
-                co_await stream.async_shutdown(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            }
-        }
-        close();
-        srv.forget(this);
-    }
+    boost::asio::awaitable<void> write_loop();
 };
+
+} // namespace sxtp
+
+#include <sxtp/server/impl/connection.hpp>
+
+namespace sxtp {
 
 inline boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
     for (;;) {

@@ -173,49 +173,14 @@ public:
     /// F, call_context> — or, for a streaming endpoint, stream_handler_check<E, F>
     /// (see server/stream.hpp).
     template <class E, class F>
-    void handle(F handler) {
-        if constexpr (is_stream_endpoint<E>) {
-            handle_stream<E>(std::move(handler));
-            return;
-        } else {
-            handle_unary<E>(std::move(handler));
-        }
-    }
+    void handle(F handler);
 
     /// The untyped escape hatch: `handler(const sxtp::request&, call_context&)`
     /// returns an sxtp::response (or an awaitable of one) for `verb` on
     /// `pattern`. inspect describes it with "any" schemas. Path parameters
     /// are left to the handler (route_table syntax applies to the pattern).
     template <class F>
-    void handle_raw(std::string_view verb, std::string_view pattern, F handler, route_options options = {}) {
-        using returned = std::invoke_result_t<F&, const sxtp::request&, call_context&>;
-        static_assert(std::is_same_v<returned, response> || std::is_same_v<returned, boost::asio::awaitable<response>>,
-                      "sxtp: a raw handler is callable as handler(const sxtp::request&, sxtp::call_context&) and returns "
-                      "sxtp::response or boost::asio::awaitable<sxtp::response>");
-        for (const auto& c : options.capabilities)
-            if (!sx::is_valid_symbol_name(c)) throw std::invalid_argument("sxtp: capability \"" + c + "\" is not a valid symbol name");
-        routes_.add(verb, pattern);
-        describers_.emplace_back([v = std::string(verb), options] {
-            sx::value caps = sx::value::make_list();
-            for (const auto& c : options.capabilities) caps.push_back(sx::value::make_symbol_unchecked(c));
-            return sx::value::dict(sx::value::make_keyword_unchecked("verb"), sx::value::make_symbol_unchecked(v),
-                                   sx::value::make_keyword_unchecked("required-capabilities"), std::move(caps),
-                                   sx::value::make_keyword_unchecked("params-schema"), "any", sx::value::make_keyword_unchecked("body-schema"),
-                                   "any", sx::value::make_keyword_unchecked("result-schema"), "any",
-                                   sx::value::make_keyword_unchecked("cache"), sx::value::make_keyword_unchecked(cache_name(options.cache)));
-        });
-        auto h = std::make_shared<F>(std::move(handler));
-        invoker inv;
-        inv.required = options.capabilities;
-        inv.cache = options.cache;
-        if constexpr (std::is_same_v<returned, response>)
-            inv.sync = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> response { return (*h)(req, ctx); };
-        else
-            inv.async = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> boost::asio::awaitable<response> {
-                co_return co_await (*h)(req, ctx);
-            };
-        invokers_.push_back(std::move(inv));
-    }
+    void handle_raw(std::string_view verb, std::string_view pattern, F handler, route_options options = {});
 
     /// Starts accepting on `where` (sxtp://, sxtps://, unix:… — see
     /// net/address.hpp) and returns the bound address (port 0 becomes the
@@ -223,58 +188,14 @@ public:
     /// other file at that name is an error. Throws boost::system::system_error
     /// when it cannot listen, std::invalid_argument for sxtps:// without
     /// server_options::tls.
-    net::address listen(const net::address& where) {
-        using generic = boost::asio::generic::stream_protocol;
-        net::address bound = where;
-        generic::endpoint ep;
-        if (where.transport == net::transport::unix_socket) {
-            struct stat st {};
-            if (::lstat(where.socket_path.c_str(), &st) == 0) {
-                if (!S_ISSOCK(st.st_mode))
-                    throw boost::system::system_error(make_error_code(boost::system::errc::file_exists), "sxtp: " + where.socket_path + " is not a socket");
-                ::unlink(where.socket_path.c_str());
-            }
-            ep = boost::asio::local::stream_protocol::endpoint(where.socket_path);
-        } else {
-            if (where.transport == net::transport::tls && !options_.tls)
-                throw std::invalid_argument("sxtp: listening on sxtps:// needs server_options::tls");
-            boost::asio::ip::tcp::resolver resolver(ex_);
-            auto results = resolver.resolve(where.host, std::to_string(where.port), boost::asio::ip::tcp::resolver::passive);
-            ep = results.begin()->endpoint();
-        }
-        auto a = std::make_shared<listener>(acceptor_type(ex_), where);
-        a->acceptor.open(ep.protocol());
-        if (where.transport != net::transport::unix_socket) a->acceptor.set_option(boost::asio::socket_base::reuse_address(true));
-        a->acceptor.bind(ep);
-        a->acceptor.listen();
-        if (where.transport != net::transport::unix_socket) bound.port = to_tcp(a->acceptor.local_endpoint()).port();
-        boost::asio::co_spawn(ex_, accept_loop(a), boost::asio::detached);
-        listeners_.push_back(std::move(a));
-        return bound;
-    }
+    net::address listen(const net::address& where);
     /// listen(net::parse_address(uri)); throws std::invalid_argument for a bad address.
-    net::address listen(std::string_view uri) {
-        auto a = net::parse_address(uri);
-        if (!a) throw std::invalid_argument(a.error().message);
-        return listen(*a);
-    }
+    net::address listen(std::string_view uri);
     /// Plain TCP on `where`; returns the bound port.
-    unsigned short listen(const boost::asio::ip::tcp::endpoint& where) {
-        net::address a;
-        a.host = where.address().to_string();
-        a.port = where.port();
-        return listen(a).port;
-    }
+    unsigned short listen(const boost::asio::ip::tcp::endpoint& where);
 
     /// Stops accepting (and removes Unix socket files). Connections already open go on.
-    void stop_accepting() {
-        for (auto& l : listeners_) {
-            boost::system::error_code ignored;
-            l->acceptor.close(ignored);
-            if (l->where.transport == net::transport::unix_socket) ::unlink(l->where.socket_path.c_str());
-        }
-        listeners_.clear();
-    }
+    void stop_accepting();
 
     /// Graceful shutdown: stops accepting; requests that arrive from now on
     /// are answered `unavailable`/`shutting-down` `:retry true`; a connection
@@ -282,18 +203,7 @@ public:
     /// unanswered are answered `unavailable`/`shutting-down` `:retry false`
     /// (they may have had effects), their handlers are cancelled, and every
     /// connection closes. `done` runs when the last connection has closed.
-    void shutdown(std::chrono::milliseconds drain, std::function<void()> done = {}) {
-        stop_accepting();
-        shutting_down_ = true;
-        on_drained_ = std::move(done);
-        for (auto& [p, c] : connections_) boost::asio::dispatch(c->executor(), [c = c] { c->begin_shutdown(); });
-        drain_timer_ = std::make_unique<boost::asio::steady_timer>(ex_, drain);
-        drain_timer_->async_wait([this](boost::system::error_code ec) {
-            if (ec) return;
-            for (auto& [p, c] : connections_) boost::asio::dispatch(c->executor(), [c = c] { c->abandon(); });
-        });
-        check_drained();
-    }
+    void shutdown(std::chrono::milliseconds drain, std::function<void()> done = {});
 
     /// Open connections.
     std::size_t connections() const noexcept { return connections_.size(); }
@@ -302,11 +212,7 @@ public:
     /// Bytes of answers waiting for their peers, over all connections (as
     /// each connection last published it: exact on one thread, a moment
     /// behind for connections on other workers).
-    std::size_t pending_output() const {
-        std::size_t n = 0;
-        for (const auto& [p, c] : connections_) n += c->output_bytes.load(std::memory_order_relaxed);
-        return n;
-    }
+    std::size_t pending_output() const;
 
     /// The answer to one request, by route (ping, inspect, not-found,
     /// unsupported-verb, a handler).
@@ -322,85 +228,13 @@ public:
 private:
     // -- typed handlers -------------------------------------------------------
     template <class E, class F>
-    void handle_unary(F handler) {
-        static_assert(handler_check<E, F, call_context>::ok);
-        routes_.add(E::verb, E::path);
-        describers_.emplace_back(&describe_endpoint<E>);
-        using returned = std::invoke_result_t<F&, const typename E::params&, const typename E::body&, call_context&>;
-        auto h = std::make_shared<F>(std::move(handler));
-        // The answer once the handler's value is in (or the refusal of bad params).
-        auto finish = [](reply<E> rep, call_context& ctx) {
-            response r = to_response<E>(rep);
-            r.headers = std::move(ctx.response_headers);
-            r.set_cookie = std::move(ctx.set_cookie);
-            return r;
-        };
-        invoker inv = declared<E>();
-        if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
-            inv.async = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> boost::asio::awaitable<response> {
-                if (req.stream.value_or(false)) co_return stream_mismatch(true);
-                auto args = decode_call<E>(req, params);
-                if (!args) co_return condition_response(status_code::invalid, args.error());
-                co_return finish(reply<E>(co_await (*h)(args->params, args->body, ctx)), ctx);
-            };
-        } else {
-            // A handler that returns its value never suspends: it runs inline,
-            // without a coroutine of its own.
-            inv.sync = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> response {
-                if (req.stream.value_or(false)) return stream_mismatch(true);
-                auto args = decode_call<E>(req, params);
-                if (!args) return condition_response(status_code::invalid, args.error());
-                return finish(reply<E>((*h)(args->params, args->body, ctx)), ctx);
-            };
-        }
-        invokers_.push_back(std::move(inv));
-    }
+    void handle_unary(F handler);
 
     template <class E, class F>
-    void handle_stream(F handler) {
-        using check = stream_handler_check<E, F>;
-        static_assert(check::ok);
-        routes_.add(E::verb, E::path);
-        describers_.emplace_back(&describe_endpoint<E>);
-        invoker inv = declared<E>();
-        inv.cache = cache_policy::none;  // a stream's answer is not one value to hash
-        inv.async = [h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, const route_params& params,
-                                                                 call_context& ctx) -> boost::asio::awaitable<response> {
-            if (req.stream.value_or(false) != client_streams<E>) co_return stream_mismatch(req.stream.value_or(false));
-            auto args = decode_call<E>(req, params);
-            if (!args) co_return condition_response(status_code::invalid, args.error());
-            if (!ctx.ports_)
-                co_return condition_response(status_code::error, make_condition(conditions::internal_error{}, "a stream needs a connection"));
-            stream<E> s(ctx, ctx.ports_->stream_port_for(ctx.call_id_));
-            std::optional<reply<E>> out;
-            if constexpr (std::is_void_v<typename check::value>) {
-                co_await (*h)(args->params, args->body, s);
-                out.emplace(no_result{});
-            } else {
-                out.emplace(co_await (*h)(args->params, args->body, s));
-            }
-            if constexpr (E::streaming) {
-                if (out->ok() && !s.opened()) {  // an empty stream: head, then done
-                    bool opened = co_await s.open();
-                    (void)opened;
-                }
-            }
-            response r = to_response<E>(*out);
-            if (!s.opened()) {
-                r.headers = std::move(s.response_headers);
-                r.set_cookie = std::move(s.set_cookie);
-            }
-            co_return r;
-        };
-        invokers_.push_back(std::move(inv));
-    }
+    void handle_stream(F handler);
 
     // A request whose :stream does not fit the endpoint.
-    static response stream_mismatch(bool sent_stream) {
-        return condition_response(status_code::invalid,
-                                  detail::invalid_params(":stream", sent_stream ? "this endpoint takes no client stream"
-                                                                                : "this endpoint takes a client stream: send :stream true and chunks"));
-    }
+    static response stream_mismatch(bool sent_stream);
 
     // -- routing --------------------------------------------------------------
     // A request that needs a coroutine: a handler that suspends, or a bearer
@@ -412,70 +246,15 @@ private:
     // What a request resolves to: its answer, when it can be given without
     // suspending (ping, a refusal, inspect, not-found, unsupported-verb, a
     // handler that returns its value), or what must run as a coroutine.
-    std::variant<response, deferred> resolve(const sxtp::request& req, call_context& ctx) {
-        if (req.verb.name() == "ping") return response{};
-        if (const auto* policy = options_.security.get()) {
-            std::string why;
-            auto a = policy->authenticate(req, &why);
-            if (a.refusal) return refused(req, ctx, std::move(*a.refusal), why);
-            if (a.needs_validator) return deferred{};
-            admit(ctx, std::move(a.caller));
-        }
-        return route(req, ctx);
-    }
+    std::variant<response, deferred> resolve(const sxtp::request& req, call_context& ctx);
 
     // Routing and authorization, after authentication.
-    std::variant<response, deferred> route(const sxtp::request& req, call_context& ctx) {
-        const std::string_view verb = req.verb.name();
-        const auto* policy = options_.security.get();
-        if (verb == "inspect" && !routes_.routes_for(req.path).empty()) {
-            if (policy)
-                if (auto no = policy->authorize(ctx.caller(), {}, req)) return condition_response(no->first, no->second);
-            return inspect(req.path);
-        }
-        auto m = routes_.find(verb, req.path);
-        if (m.kind == route_table::match::not_found)
-            return condition_response(status_code::not_found, make_condition(conditions::resource_not_found{}, "no such resource", req.path));
-        if (m.kind == route_table::match::wrong_verb) {
-            conditions::unsupported_verb u;
-            for (const auto& v : m.available_verbs) u.available_verbs.emplace_back(v);
-            return condition_response(status_code::invalid, make_condition(u, "unsupported verb", req.path));
-        }
-        const invoker& inv = invokers_[m.route];
-        if (policy)
-            if (auto no = policy->authorize(ctx.caller(), inv.required, req)) return condition_response(no->first, no->second);
-        if (!inv.sync) return deferred{std::move(m)};
-        try {
-            return cached(req, inv.cache, inv.sync(req, m.params, ctx));
-        } catch (const std::exception& e) {
-            return handler_failed(req, ctx, e);
-        }
-    }
+    std::variant<response, deferred> route(const sxtp::request& req, call_context& ctx);
 
     // The answer of a request that needs a coroutine.
-    boost::asio::awaitable<response> run(const sxtp::request& req, deferred d, call_context& ctx) {
-        try {
-            if (!d.route) {  // a bearer token
-                std::string why;
-                auto a = co_await options_.security->authenticate_bearer(req, &why);
-                if (a.refusal) co_return refused(req, ctx, std::move(*a.refusal), why);
-                admit(ctx, std::move(a.caller));
-                auto r = route(req, ctx);
-                if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
-                d = std::move(std::get<deferred>(r));
-            }
-            const invoker& inv = invokers_[d.route->route];
-            co_return cached(req, inv.cache, co_await inv.async(req, d.route->params, ctx));
-        } catch (const std::exception& e) {
-            co_return handler_failed(req, ctx, e);
-        }
-    }
+    boost::asio::awaitable<response> run(const sxtp::request& req, deferred d, call_context& ctx);
 
-    boost::asio::awaitable<response> dispatch(const sxtp::request& req, call_context& ctx) {
-        auto r = resolve(req, ctx);
-        if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
-        co_return co_await run(req, std::move(std::get<deferred>(r)), ctx);
-    }
+    boost::asio::awaitable<response> dispatch(const sxtp::request& req, call_context& ctx);
 
     // An authenticated caller: the handler sees it; its connection leaves
     // the pre-authentication limits.
@@ -486,95 +265,27 @@ private:
 
     // A refused authentication: the peer learns which check failed, the log
     // also who was refused. Neither sees a secret.
-    response refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
-        reporter_.report(server_event::auth_refused, ctx.peer, "refused " + std::string(req.verb.name()) + ' ' + req.path + ": " + std::string(why),
-                         options_.log);
-        c.path = req.path;
-        return condition_response(status_code::forbidden, c);
-    }
+    response refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const;
 
     // SPEC §8: a success answer of a cached route gets :content-hash and
     // :cache; a request whose :if-match equals the hash gets not-modified
     // without a body. The handler's own :content-hash is trusted.
-    response cached(const sxtp::request& req, cache_policy policy, response r) const {
-        if (policy == cache_policy::none || !r.status.is_success() || r.stream.value_or(false)) return r;
-        if (!r.headers) r.headers.emplace();
-        if (!r.headers->content_hash) {
-            static const sx::value nil;
-            auto h = sx::try_content_hash(r.body ? *r.body : nil);
-            if (!h) return r;  // no canonical form (NaN): not cacheable
-            r.headers->content_hash = std::move(*h);
-        }
-        r.headers->cache = sx::keyword(std::string(cache_name(policy)));
-        if (req.headers && req.headers->if_match && *req.headers->if_match == *r.headers->content_hash) {
-            response nm;
-            nm.status = status_code::not_modified;
-            nm.headers.emplace();
-            nm.headers->content_hash = std::move(r.headers->content_hash);
-            nm.set_cookie = std::move(r.set_cookie);
-            return nm;
-        }
-        return r;
-    }
+    response cached(const sxtp::request& req, cache_policy policy, response r) const;
 
     static constexpr std::string_view cache_name(cache_policy p) {
         return p == cache_policy::immutable ? "immutable" : p == cache_policy::revalidate ? "revalidate" : "none";
     }
 
     // A handler threw: the peer gets internal-error, the log what happened.
-    response handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) {
-        if (options_.log && !ctx.cancelled())
-            options_.log(std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what());
-        return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
-    }
+    response handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e);
 
     // SPEC §5's answer to inspect, from the descriptions of the path's endpoints.
-    response inspect(std::string_view path) const {
-        const auto routes = routes_.routes_for(path);
-        sx::value verbs = sx::value::make_list(), caps = sx::value::make_list(), by_verb = sx::value::make_dict();
-        std::vector<std::string> seen_caps;
-        for (std::size_t i : routes) {
-            sx::value d = describers_[i]();
-            const sx::value verb = *d.find("verb");
-            verbs.push_back(verb);
-            for (const sx::value& c : d.find("required-capabilities")->items())
-                if (std::find(seen_caps.begin(), seen_caps.end(), c.name()) == seen_caps.end()) {
-                    seen_caps.emplace_back(c.name());
-                    caps.push_back(c);
-                }
-            by_verb.insert_or_assign(verb, std::move(d));
-        }
-        verbs.push_back(sx::value::make_symbol_unchecked("inspect"));
-        std::sort(verbs.items().begin(), verbs.items().end(), [](const sx::value& a, const sx::value& b) { return a.name() < b.name(); });
-        sx::value body = sx::value::make_dict();
-        if (routes.size() == 1) {
-            body = std::move((*by_verb.entries().begin()).val);
-            body.erase(sx::value::make_keyword_unchecked("verb"));
-        } else {
-            body.insert_or_assign(sx::value::make_keyword_unchecked("endpoints"), std::move(by_verb));
-        }
-        body.insert_or_assign(sx::value::make_keyword_unchecked("available-verbs"), std::move(verbs));
-        body.insert_or_assign(sx::value::make_keyword_unchecked("required-capabilities"), std::move(caps));
-        response r;
-        r.body = std::move(body);
-        return r;
-    }
+    response inspect(std::string_view path) const;
 
     template <class E>
-    static response to_response(const reply<E>& rep) {
-        if (!rep.ok()) return condition_response(rep.status(), rep.condition());
-        response r;
-        r.status = rep.status();
-        if constexpr (!std::is_same_v<typename E::result, no_result>) r.body = typed::to_sx(rep.value());
-        return r;
-    }
+    static response to_response(const reply<E>& rep);
 
-    static boost::asio::ip::tcp::endpoint to_tcp(const boost::asio::generic::stream_protocol::endpoint& g) {
-        boost::asio::ip::tcp::endpoint ep;
-        std::memcpy(ep.data(), g.data(), std::min<std::size_t>(g.size(), ep.capacity()));
-        ep.resize(std::min<std::size_t>(g.size(), ep.capacity()));
-        return ep;
-    }
+    static boost::asio::ip::tcp::endpoint to_tcp(const boost::asio::generic::stream_protocol::endpoint& g);
 
     // -- connections ----------------------------------------------------------
     using plain_socket = boost::asio::generic::stream_protocol::socket;
@@ -613,65 +324,22 @@ private:
     struct connection;
 
     // The peer's IP address, without its port ("unknown" when it is gone).
-    static std::string source_of(const plain_socket& s) {
-        boost::system::error_code ec;
-        const auto ep = s.remote_endpoint(ec);
-        if (ec) return "unknown";
-        return to_tcp(ep).address().to_string();
-    }
-    static std::string peer_name(const plain_socket& s) {
-        boost::system::error_code ec;
-        const auto ep = s.remote_endpoint(ec);
-        if (ec) return "unknown";
-        if (ep.protocol().family() == AF_UNIX) return "unix";
-        const auto t = to_tcp(ep);
-        const std::string a = t.address().to_string();
-        return (t.address().is_v6() ? "[" + a + "]" : a) + ':' + std::to_string(t.port());
-    }
+    static std::string source_of(const plain_socket& s);
+    static std::string peer_name(const plain_socket& s);
 
     // A new connection's limits: the pre-authentication ones when the
     // security policy has them (never looser than the normal ones).
-    wire::connection_limits first_limits() const {
-        const auto* policy = options_.security.get();
-        if (!policy || !policy->options().preauth_limits) return options_.limits;
-        wire::connection_limits l = options_.limits;
-        l.frames.max_frame = std::min(l.frames.max_frame, policy->options().preauth_limits->frames.max_frame);
-        l.max_in_flight = std::min(l.max_in_flight, policy->options().preauth_limits->max_in_flight);
-        return l;
-    }
+    wire::connection_limits first_limits() const;
 
     // Accepts onto the workers in turn (server/connection.hpp).
     boost::asio::awaitable<void> accept_loop(std::shared_ptr<listener> l);
 
     // From the connection's executor: the server's own state lives on ex_.
-    void forget(connection_base* c) {
-        boost::asio::dispatch(ex_, [this, c] {
-            leave_peer(*c);
-            connections_.erase(c);
-            check_drained();
-        });
-    }
+    void forget(connection_base* c);
     // A connection of `c`'s peer authenticated (from its executor).
-    void peer_authenticated(connection_base* c) {
-        boost::asio::dispatch(ex_, [this, c] {
-            if (!connections_.count(c) || !c->counted_unauthenticated) return;
-            c->counted_unauthenticated = false;
-            if (auto it = peers_.find(c->source); it != peers_.end()) --it->second.unauthenticated;
-        });
-    }
-    void leave_peer(connection_base& c) {
-        if (c.source.empty()) return;
-        const auto it = peers_.find(c.source);
-        if (it == peers_.end()) return;
-        --it->second.open;
-        if (c.counted_unauthenticated) --it->second.unauthenticated;
-        if (it->second.open == 0) peers_.erase(it);
-    }
-    void check_drained() {
-        if (!shutting_down_ || !connections_.empty()) return;
-        if (drain_timer_) drain_timer_->cancel();
-        if (auto done = std::exchange(on_drained_, nullptr)) done();
-    }
+    void peer_authenticated(connection_base* c);
+    void leave_peer(connection_base& c);
+    void check_drained();
 
     using route_params = std::vector<std::pair<std::string, std::string>>;
     // A route's handler: `sync` when it never suspends (run inline), else
@@ -683,12 +351,7 @@ private:
         cache_policy cache = cache_policy::none;
     };
     template <class E>
-    static invoker declared() {
-        invoker inv;
-        inv.required.assign(E::capabilities::names.begin(), E::capabilities::names.end());
-        inv.cache = E::cache;
-        return inv;
-    }
+    static invoker declared();
 
     executor_type ex_;
     std::vector<executor_type> workers_;
@@ -708,6 +371,8 @@ private:
 
 } // namespace sxtp
 
+#include <sxtp/server/impl/server.hpp>
+#include <sxtp/server/impl/pipeline.hpp>
 #include <sxtp/server/connection.hpp>
 
 #endif

@@ -144,35 +144,14 @@ public:
     void commit(std::size_t n) noexcept { frames_.commit(n); }
 
     /// The next thing the application must act on.
-    connection_event next_event() {
-        for (int answered = 0; !failed_; ++answered) {
-            if (answered == answered_itself::batch) return answered_itself{};
-            const frame f = frames_.next();
-            if (f.state == frame::need_more) return need_more{};
-            if (f.state == frame::failed) {
-                failed_ = f.error;
-                sxtp::condition c = f.error == error::frame_too_large
-                                        ? make_condition(conditions::frame_too_large{static_cast<std::int64_t>(limits_.frames.max_frame)},
-                                                         "frame larger than " + std::to_string(limits_.frames.max_frame) + " bytes")
-                                        : make_condition(conditions::malformed_frame{}, "the length line must be 1 to 10 digits and a newline");
-                answer_now(std::nullopt, status_code::invalid, std::move(c));
-                return connection_failed{failed_};
-            }
-            if (auto ev = on_payload(f.payload)) return std::move(*ev);
-        }
-        return connection_failed{failed_};
-    }
+    connection_event next_event();
 
     // -- answers --------------------------------------------------------------
     /// The handler of request `id` finished with `r` (its `:tag` is filled
     /// in). If the request was already answered (cancelled, expired,
     /// abandoned), `r` is dropped; either way the request stops counting as
     /// in flight. Returns false for an id whose handler is not running.
-    bool respond(request_id id, sxtp::response r) {
-        if (running_.erase(id) == 0) return false;
-        answer(id, std::move(r));
-        return true;
-    }
+    bool respond(request_id id, sxtp::response r);
 
     /// The deadline of request `id` passed: answers it `error`/
     /// `deadline-exceeded` unless it is answered already. Its handler still
@@ -188,59 +167,24 @@ public:
 
     /// Answers every request not yet answered with `r` (a drain that ran out
     /// of time). Handlers still running count until respond().
-    void abandon(const sxtp::response& r) {
-        std::vector<request_id> open;
-        for (const auto& [id, s] : slots_)
-            if (!s.answered) open.push_back(id);
-        for (request_id id : open) answer(id, r);
-    }
+    void abandon(const sxtp::response& r);
 
     // -- streams --------------------------------------------------------------
     /// Starts request `id`'s answer as a stream: `head` goes out with
     /// `:stream true`. Returns false when the request is answered already
     /// (its messages would be dropped: stop producing).
-    bool open_stream(request_id id, sxtp::response head) {
-        const auto it = slots_.find(id);
-        if (it == slots_.end() || it->second.answered || it->second.streaming) return false;
-        slot& s = it->second;
-        s.streaming = true;
-        s.credit = s.tag ? s.credit + stream_window : std::numeric_limits<std::int64_t>::max();  // credit granted early counts
-        head.tag = s.tag;
-        head.stream = true;
-        put(id, frame_of(head));
-        return true;
-    }
+    bool open_stream(request_id id, sxtp::response head);
 
     /// Sends one stream message of request `id` (its stream open): a chunk
     /// (tag and seq filled in; not done — respond() ends a stream) or an
     /// event (tag filled in). Uses one credit. Returns false when the stream
     /// is over (cancelled, expired, abandoned): stop producing.
-    bool stream(request_id id, sxtp::chunk c) {
-        slot* s = open_slot(id);
-        if (!s) return false;
-        c.tag = s->tag;
-        c.seq = s->seq++;
-        c.done.reset();
-        --s->credit;
-        put(id, frame_of(c));
-        return true;
-    }
-    bool stream(request_id id, sxtp::event e) {
-        slot* s = open_slot(id);
-        if (!s) return false;
-        e.tag = s->tag;
-        --s->credit;
-        put(id, frame_of(e));
-        return true;
-    }
+    bool stream(request_id id, sxtp::chunk c);
+    bool stream(request_id id, sxtp::event e);
 
     /// Messages request `id`'s stream may still send; 0 when it must wait
     /// for credit, or when it is over.
-    std::int64_t stream_credit(request_id id) const {
-        const auto it = slots_.find(id);
-        if (it == slots_.end() || it->second.answered) return 0;
-        return std::max<std::int64_t>(0, it->second.credit);
-    }
+    std::int64_t stream_credit(request_id id) const;
     /// Bytes of request `id`'s answer held back because an earlier untagged
     /// answer is not complete.
     std::size_t held(request_id id) const {
@@ -261,12 +205,7 @@ public:
 
     /// Gives the client `n` more chunks of credit for request `id`'s client
     /// stream: `(credit :tag T :n n)`.
-    void grant(request_id id, std::int64_t n) {
-        const auto it = slots_.find(id);
-        if (n <= 0 || it == slots_.end() || it->second.answered || !it->second.upload_open || !it->second.tag) return;
-        it->second.allowance += n;
-        write_message(out_.buffer(), message(sxtp::credit{*it->second.tag, n}));
-    }
+    void grant(request_id id, std::int64_t n);
 
     /// Graceful shutdown: from now on new requests are answered shutting-down.
     void begin_shutdown() noexcept { shutting_down_ = true; }
@@ -320,41 +259,14 @@ private:
     static constexpr std::size_t slot_cost = sizeof(slot) + 160;
 
     template <class M>
-    static std::string frame_of(const M& m) {
-        std::string out;
-        write_frame(out, typed::canonical(m));
-        return out;
-    }
+    static std::string frame_of(const M& m);
 
-    slot* open_slot(request_id id) {
-        const auto it = slots_.find(id);
-        if (it == slots_.end() || it->second.answered || !it->second.streaming) return nullptr;
-        return &it->second;
-    }
+    slot* open_slot(request_id id);
 
     // Answers slot `id` unless it is answered or gone; returns whether it
     // did. A stream ends with its done chunk, which carries `r`'s condition
     // when `r` is not a success.
-    bool answer(request_id id, sxtp::response r) {
-        const auto it = slots_.find(id);
-        if (it == slots_.end() || it->second.answered) return false;
-        slot& s = it->second;
-        s.answered = true;
-        s.upload_open = false;
-        if (s.tag)
-            if (const auto t = tags_.find(*s.tag); t != tags_.end() && t->second == id) tags_.erase(t);  // not a refused repeat's
-        if (s.streaming) {
-            sxtp::chunk last;
-            last.tag = s.tag;
-            last.done = true;
-            if (!r.status.is_success()) last.body = std::move(r.body);
-            put(id, frame_of(last));
-        } else {
-            r.tag = s.tag;
-            put(id, frame_of(r));
-        }
-        return true;
-    }
+    bool answer(request_id id, sxtp::response r);
 
     // Ends request `id` with `invalid`/malformed-message: the client broke
     // the rules of its stream.
@@ -364,117 +276,13 @@ private:
     }
 
     // An answer decided by the connection itself, in its place in the order.
-    void answer_now(const std::optional<message_tag>& tag, status_code status, sxtp::condition c) {
-        if (on_refusal_) on_refusal_(c);
-        sxtp::response r = condition_response(status, std::move(c));
-        const request_id id = next_id_++;
-        slots_[id].tag = tag;
-        if (!tag) untagged_.push_back(id);
-        answer(id, std::move(r));
-    }
+    void answer_now(const std::optional<message_tag>& tag, status_code status, sxtp::condition c);
 
-    std::optional<connection_event> on_payload(std::string_view payload) {
-        auto m = decode_payload(payload, limits_.max_values);
-        if (!m) {
-            answer_now(std::nullopt, status_code::invalid, m.error());
-            return std::nullopt;
-        }
-        if (auto* c = std::get_if<sxtp::cancel>(&*m)) {
-            const auto t = tags_.find(c->tag);
-            if (t == tags_.end()) return std::nullopt;  // answered already, or a repeat
-            const request_id id = t->second;
-            answer(id, condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the client")));
-            return cancel_requested{id};
-        }
-        if (auto* ch = std::get_if<sxtp::chunk>(&*m)) {
-            if (!ch->tag) {
-                answer_now(std::nullopt, status_code::invalid, make_condition(conditions::malformed_message{},
-                                                                                                 "a client's chunk needs the :tag of its request"));
-                return std::nullopt;
-            }
-            const auto t = tags_.find(*ch->tag);
-            if (t == tags_.end()) return std::nullopt;  // its request is answered (cancelled, refused): late chunks are dropped
-            const request_id id = t->second;
-            slot& s = slots_[id];
-            if (!s.upload_open) return refuse_stream(id, "a chunk for a request that has no client stream open");
-            if (ch->done.value_or(false)) {
-                s.upload_open = false;
-                return chunk_received{id, std::move(*ch), payload.size()};
-            }
-            if (s.allowance <= 0) return refuse_stream(id, "the client sent more chunks than its credit");
-            --s.allowance;
-            return chunk_received{id, std::move(*ch), payload.size()};
-        }
-        if (auto* cr = std::get_if<sxtp::credit>(&*m)) {
-            const auto t = tags_.find(cr->tag);
-            if (t == tags_.end() || cr->n <= 0) return std::nullopt;  // a finished stream's, or nothing
-            slot& s = slots_[t->second];
-            s.credit = std::min<std::int64_t>(s.credit, std::int64_t{1} << 40) + std::min<std::int64_t>(cr->n, std::int64_t{1} << 40);
-            return credit_received{t->second};
-        }
-        auto* req = std::get_if<sxtp::request>(&*m);
-        if (!req) {
-            answer_now(std::nullopt, status_code::invalid,
-                                                        make_condition(conditions::malformed_message{},
-                                                                       "a client sends request, cancel, chunk or credit"));
-            return std::nullopt;
-        }
-        const std::optional<message_tag> tag = req->tag;
-        const bool uploads = req->stream.value_or(false);
-        if (uploads && !tag) {
-            answer_now(tag, status_code::invalid,
-                                               make_condition(conditions::malformed_message{}, "a request with :stream true needs a :tag"));
-            return std::nullopt;
-        }
-        if (tag && tags_.count(*tag)) {
-            answer_now(tag, status_code::invalid,
-                                               make_condition(conditions::malformed_message{}, "this tag is already in flight"));
-            return std::nullopt;
-        }
-        if (shutting_down_) {
-            answer_now(tag, status_code::unavailable, make_condition(conditions::shutting_down{}, "shutting down"));
-            return std::nullopt;
-        }
-        if (running_.size() >= limits_.max_in_flight) {
-            answer_now(tag, status_code::unavailable, make_condition(conditions::overloaded{}, "too many requests in flight"));
-            return std::nullopt;
-        }
-        const request_id id = next_id_++;
-        slot& s = slots_[id];
-        s.tag = tag;
-        s.upload_open = uploads;
-        if (tag) tags_.emplace(*tag, id);
-        else untagged_.push_back(id);
-        running_.insert(id);
-        return incoming_request{id, std::move(*req)};
-    }
+    std::optional<connection_event> on_payload(std::string_view payload);
 
     // Writes `bytes` of request `id`'s answer, or holds them: a tagged
     // answer goes out at once, an untagged one when all before it are done.
-    void put(request_id id, const std::string& bytes) {
-        const auto it = slots_.find(id);
-        slot& s = it->second;
-        if (s.tag) {
-            out_.buffer() += bytes;
-            if (s.answered) slots_.erase(it);
-            return;
-        }
-        if (untagged_.front() != id) {
-            s.frame += bytes;
-            held_ += bytes.size();
-            return;
-        }
-        out_.buffer() += bytes;
-        while (!untagged_.empty()) {
-            const auto front = slots_.find(untagged_.front());
-            out_.buffer() += front->second.frame;
-            held_ -= front->second.frame.size();
-            std::string().swap(front->second.frame);
-            if (!front->second.answered) break;
-            slots_.erase(front);
-            untagged_.pop_front();
-        }
-    }
+    void put(request_id id, const std::string& bytes);
 
     connection_limits limits_;
     frame_reader frames_;
@@ -491,5 +299,7 @@ private:
 };
 
 } // namespace sxtp::wire
+
+#include <sxtp/wire/impl/server_connection.hpp>
 
 #endif

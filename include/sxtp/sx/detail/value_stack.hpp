@@ -28,8 +28,17 @@ public:
 
     /// Thrown by a push that would make the stack hold more than its limit.
     struct limit_reached {};
-    /// Most entries the stack may hold (checked when it grows).
-    void set_limit(std::size_t n) noexcept { limit_ = n; }
+    /// Most entries the stack may hold (checked when it grows, so an empty
+    /// stack with more room than that gives its room back).
+    void set_limit(std::size_t n) noexcept {
+        limit_ = n;
+        if (size_ == 0 && capacity_ > n) {
+            ::operator delete(values_);
+            values_ = nullptr;
+            offsets_.reset();
+            capacity_ = 0;
+        }
+    }
     std::size_t limit() const noexcept { return limit_; }
 
     std::size_t size() const noexcept { return size_; }

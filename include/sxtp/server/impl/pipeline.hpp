@@ -1,0 +1,143 @@
+// Definitions for sxtp/server/server.hpp: the request pipeline (ping, authentication, routing, authorization, the handler, caching, inspect).
+#ifndef SXTP_SERVER_IMPL_PIPELINE_HPP
+#define SXTP_SERVER_IMPL_PIPELINE_HPP
+
+namespace sxtp {
+
+inline response server::stream_mismatch(bool sent_stream) {
+    return condition_response(status_code::invalid,
+                              detail::invalid_params(":stream", sent_stream ? "this endpoint takes no client stream"
+                                                                            : "this endpoint takes a client stream: send :stream true and chunks"));
+}
+
+inline std::variant<response, server::deferred> server::resolve(const sxtp::request& req, call_context& ctx) {
+    if (req.verb.name() == "ping") return response{};
+    if (const auto* policy = options_.security.get()) {
+        std::string why;
+        auto a = policy->authenticate(req, &why);
+        if (a.refusal) return refused(req, ctx, std::move(*a.refusal), why);
+        if (a.needs_validator) return deferred{};
+        admit(ctx, std::move(a.caller));
+    }
+    return route(req, ctx);
+}
+
+inline std::variant<response, server::deferred> server::route(const sxtp::request& req, call_context& ctx) {
+    const std::string_view verb = req.verb.name();
+    const auto* policy = options_.security.get();
+    if (verb == "inspect" && !routes_.routes_for(req.path).empty()) {
+        if (policy)
+            if (auto no = policy->authorize(ctx.caller(), {}, req)) return condition_response(no->first, no->second);
+        return inspect(req.path);
+    }
+    auto m = routes_.find(verb, req.path);
+    if (m.kind == route_table::match::not_found)
+        return condition_response(status_code::not_found, make_condition(conditions::resource_not_found{}, "no such resource", req.path));
+    if (m.kind == route_table::match::wrong_verb) {
+        conditions::unsupported_verb u;
+        for (const auto& v : m.available_verbs) u.available_verbs.emplace_back(v);
+        return condition_response(status_code::invalid, make_condition(u, "unsupported verb", req.path));
+    }
+    const invoker& inv = invokers_[m.route];
+    if (policy)
+        if (auto no = policy->authorize(ctx.caller(), inv.required, req)) return condition_response(no->first, no->second);
+    if (!inv.sync) return deferred{std::move(m)};
+    try {
+        return cached(req, inv.cache, inv.sync(req, m.params, ctx));
+    } catch (const std::exception& e) {
+        return handler_failed(req, ctx, e);
+    }
+}
+
+inline boost::asio::awaitable<response> server::run(const sxtp::request& req, deferred d, call_context& ctx) {
+    try {
+        if (!d.route) {  // a bearer token
+            std::string why;
+            auto a = co_await options_.security->authenticate_bearer(req, &why);
+            if (a.refusal) co_return refused(req, ctx, std::move(*a.refusal), why);
+            admit(ctx, std::move(a.caller));
+            auto r = route(req, ctx);
+            if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
+            d = std::move(std::get<deferred>(r));
+        }
+        const invoker& inv = invokers_[d.route->route];
+        co_return cached(req, inv.cache, co_await inv.async(req, d.route->params, ctx));
+    } catch (const std::exception& e) {
+        co_return handler_failed(req, ctx, e);
+    }
+}
+
+inline boost::asio::awaitable<response> server::dispatch(const sxtp::request& req, call_context& ctx) {
+    auto r = resolve(req, ctx);
+    if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
+    co_return co_await run(req, std::move(std::get<deferred>(r)), ctx);
+}
+
+inline response server::refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
+    reporter_.report(server_event::auth_refused, ctx.peer, "refused " + std::string(req.verb.name()) + ' ' + req.path + ": " + std::string(why),
+                     options_.log);
+    c.path = req.path;
+    return condition_response(status_code::forbidden, c);
+}
+
+inline response server::cached(const sxtp::request& req, cache_policy policy, response r) const {
+    if (policy == cache_policy::none || !r.status.is_success() || r.stream.value_or(false)) return r;
+    if (!r.headers) r.headers.emplace();
+    if (!r.headers->content_hash) {
+        static const sx::value nil;
+        auto h = sx::try_content_hash(r.body ? *r.body : nil);
+        if (!h) return r;  // no canonical form (NaN): not cacheable
+        r.headers->content_hash = std::move(*h);
+    }
+    r.headers->cache = sx::keyword(std::string(cache_name(policy)));
+    if (req.headers && req.headers->if_match && *req.headers->if_match == *r.headers->content_hash) {
+        response nm;
+        nm.status = status_code::not_modified;
+        nm.headers.emplace();
+        nm.headers->content_hash = std::move(r.headers->content_hash);
+        nm.set_cookie = std::move(r.set_cookie);
+        return nm;
+    }
+    return r;
+}
+
+inline response server::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) {
+    if (options_.log && !ctx.cancelled())
+        options_.log(std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what());
+    return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
+}
+
+inline response server::inspect(std::string_view path) const {
+    const auto routes = routes_.routes_for(path);
+    sx::value verbs = sx::value::make_list(), caps = sx::value::make_list(), by_verb = sx::value::make_dict();
+    std::vector<std::string> seen_caps;
+    for (std::size_t i : routes) {
+        sx::value d = describers_[i]();
+        const sx::value verb = *d.find("verb");
+        verbs.push_back(verb);
+        for (const sx::value& c : d.find("required-capabilities")->items())
+            if (std::find(seen_caps.begin(), seen_caps.end(), c.name()) == seen_caps.end()) {
+                seen_caps.emplace_back(c.name());
+                caps.push_back(c);
+            }
+        by_verb.insert_or_assign(verb, std::move(d));
+    }
+    verbs.push_back(sx::value::make_symbol_unchecked("inspect"));
+    std::sort(verbs.items().begin(), verbs.items().end(), [](const sx::value& a, const sx::value& b) { return a.name() < b.name(); });
+    sx::value body = sx::value::make_dict();
+    if (routes.size() == 1) {
+        body = std::move((*by_verb.entries().begin()).val);
+        body.erase(sx::value::make_keyword_unchecked("verb"));
+    } else {
+        body.insert_or_assign(sx::value::make_keyword_unchecked("endpoints"), std::move(by_verb));
+    }
+    body.insert_or_assign(sx::value::make_keyword_unchecked("available-verbs"), std::move(verbs));
+    body.insert_or_assign(sx::value::make_keyword_unchecked("required-capabilities"), std::move(caps));
+    response r;
+    r.body = std::move(body);
+    return r;
+}
+
+} // namespace sxtp
+
+#endif
