@@ -1,0 +1,242 @@
+// Definitions for sxtp/client/client.hpp: the client's calls and its raw streams.
+#ifndef SXTP_CLIENT_IMPL_CLIENT_HPP
+#define SXTP_CLIENT_IMPL_CLIENT_HPP
+
+namespace sxtp {
+
+inline boost::asio::awaitable<response> client::call_raw(sxtp::request req, call_options opts) {
+    const auto deadline = prepare(req, std::move(opts));
+    std::string cache_key;
+    std::optional<response_cache::entry> kept;
+    if (options_.cache && !req.stream.value_or(false)) {
+        cache_key = response_cache::key(req);
+        if (!cache_key.empty()) kept = options_.cache->find(cache_key);
+        if (kept && kept->immutable) {
+            options_.cache->count_hit();
+            co_return *kept->answer;
+        }
+        if (kept && !(req.headers && req.headers->if_match)) {
+            if (!req.headers) req.headers.emplace();
+            req.headers->if_match = kept->hash;
+        } else {
+            kept.reset();  // the caller's own :if-match: its answer is theirs
+        }
+    }
+    const bool own_auth = !req.auth;
+    seal(req);
+    response r;
+    std::optional<sxtp::request> again;
+    std::chrono::milliseconds pause = options_.retry.backoff;
+    for (int attempt = 1;; ++attempt) {
+        const bool last = attempt >= options_.retry.max_attempts;
+        if (!last) again = req;
+        auto ch = channels_[next_channel_++ % channels_.size()];
+        r = co_await ch->exchange(std::move(req), deadline);
+        if (last || !may_repeat(r)) break;
+        // Wait, within the deadline; the caller's cancellation ends the wait.
+        std::uniform_real_distribution<double> jitter(0.8, 1.2);
+        auto until = clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(pause * jitter(rng_));
+        if (deadline && until >= *deadline) break;
+        pause *= 2;
+        boost::asio::steady_timer t(ex_, until);
+        boost::system::error_code ec;
+        co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (ec) break;
+        req = std::move(*again);
+        if (own_auth) {  // a fresh nonce and time: the server may have seen the first
+            req.auth.reset();
+            seal(req);
+        }
+    }
+    if (r.set_cookie) cookies_.apply(*r.set_cookie);
+    if (!cache_key.empty()) r = options_.cache->settle(cache_key, kept, std::move(r));
+    co_return r;
+}
+
+inline boost::asio::awaitable<void> client::drain_and_close(std::chrono::milliseconds limit) {
+    const auto until = clock::now() + limit;
+    boost::asio::steady_timer t(ex_);
+    while (clock::now() < until && busy()) {
+        t.expires_after(std::chrono::milliseconds(2));
+        boost::system::error_code ec;
+        co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+    close();
+}
+
+inline bool client::busy() const {
+    for (const auto& ch : channels_)
+        if (ch->state == channel::phase::open && (!ch->calls.empty() || ch->conn->output_size() != 0)) return true;
+    return false;
+}
+
+inline std::optional<client::clock::time_point> client::prepare(sxtp::request& req, call_options opts) {
+    const auto timeout = opts.timeout ? *opts.timeout : options_.default_timeout;
+    std::optional<clock::time_point> deadline;
+    if (timeout.count() > 0) deadline = clock::now() + timeout;
+    if (opts.headers) req.headers = std::move(opts.headers);
+    if (deadline) {
+        if (!req.headers) req.headers.emplace();
+        req.headers->timeout_ms = timeout.count();
+    }
+    if (opts.capabilities) req.capabilities = std::move(opts.capabilities);
+    if (!req.cookies) req.cookies = cookies_.for_path(req.path);
+    return deadline;
+}
+
+inline bool client::may_repeat(const response& r) {
+    if (r.status.is_success() || !r.body) return false;
+    auto c = typed::try_from_sx<condition>(*r.body);
+    return c && c->retry.value_or(false);
+}
+
+inline void client::seal(sxtp::request& req) const {
+    if (req.auth) return;  // the caller's own
+    if (options_.hmac) {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        security::sign(req, options_.hmac->key_id, options_.hmac->secret, now);
+    } else if (options_.bearer_token) {
+        req.auth = sx::value::list(sx::value::make_symbol_unchecked("bearer"), *options_.bearer_token);
+    }
+}
+
+inline net::address client::parse(std::string_view uri) {
+    auto a = net::parse_address(uri);
+    if (!a) throw std::invalid_argument(a.error().message);
+    return *a;
+}
+
+inline response client::failed_response(const boost::system::error_code& ec, bool sent) {
+    condition c = make_condition(conditions::connection_failed{ec.message()}, sent ? "the connection broke before the answer came"
+                                                                                  : "could not send the request");
+    c.retry = !sent;
+    return condition_response(status_code::unavailable, std::move(c));
+}
+
+template <class E>
+inline reply<E> client::to_reply(response r) {
+    if (!r.status.is_success()) {
+        if (r.body) {
+            auto c = typed::try_from_sx<condition>(*r.body);
+            if (c) return reply<E>::from_wire(r.status.code(), std::move(*c));
+        }
+        condition c;
+        c.type = sx::symbol(std::string(r.status.name()));
+        c.message = "a non-success answer without a condition";
+        return reply<E>::from_wire(r.status.code(), std::move(c));
+    }
+    if constexpr (std::is_same_v<typename E::result, no_result>) {
+        return reply<E>(no_result{});
+    } else {
+        static const sx::value nil;
+        auto v = typed::try_from_sx<typename E::result>(r.body ? *r.body : nil);  // (a ternary with a temporary would copy the body)
+        if (!v)
+            return reply<E>::from_wire(status_code::invalid,
+                                       make_condition(conditions::malformed_result{v.error().path_string(), v.error().message()},
+                                                      "the answer does not match the endpoint's result: " + v.error().message()));
+        return reply<E>(std::move(*v));
+    }
+}
+
+inline boost::asio::awaitable<std::optional<std::variant<sxtp::chunk, sxtp::event>>> client::raw_stream::next() {
+    for (;;) {
+        if (outcome_) co_return std::nullopt;
+        if (!p_->items.empty()) {
+            auto item = std::move(p_->items.front());
+            p_->items.pop_front();
+            if (++consumed_ >= window_ / 2 && live()) {  // give back what was taken
+                ch_->conn->grant(id_, std::exchange(consumed_, 0));
+                ch_->wake.cancel();
+            }
+            co_return std::optional<std::variant<sxtp::chunk, sxtp::event>>(std::move(item));
+        }
+        if (p_->done) {
+            settle();
+            co_return std::nullopt;
+        }
+        if (!co_await wait()) co_return std::nullopt;
+    }
+}
+
+inline boost::asio::awaitable<bool> client::raw_stream::write(sx::value body) {
+    for (;;) {
+        if (outcome_ || finished_ || p_->done) co_return false;
+        if (p_->upload_credit > 0) break;
+        if (!co_await wait()) co_return false;
+    }
+    if (!live()) co_return false;
+    --p_->upload_credit;
+    sxtp::chunk c;
+    c.body = std::move(body);
+    const bool sent = ch_->conn->send_chunk(id_, std::move(c));
+    ch_->wake.cancel();
+    co_return sent;
+}
+
+inline void client::raw_stream::finish() {
+    if (finished_ || outcome_ || !p_ || p_->done) return;
+    finished_ = true;
+    sxtp::chunk c;
+    c.done = true;
+    if (live()) {
+        ch_->conn->send_chunk(id_, std::move(c));
+        ch_->wake.cancel();
+    }
+}
+
+inline boost::asio::awaitable<response> client::raw_stream::answer() {
+    while (!outcome_ && !p_->done) {
+        const bool go_on = co_await wait();
+        if (!go_on) break;
+    }
+    if (!outcome_) settle();
+    response r = *outcome_;
+    co_return r;
+}
+
+inline void client::raw_stream::cancel() {
+    if (!p_ || outcome_) return;
+    if (p_->done) {
+        settle();
+        return;
+    }
+    p_->dropped = true;
+    p_->items.clear();
+    p_->timer.cancel();  // wake whoever waits on it
+    if (live() && ch_->conn->cancel(id_)) ch_->wake.cancel();
+    outcome_ = condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the caller"));
+}
+
+inline boost::asio::awaitable<bool> client::raw_stream::wait() {
+    p_->timer.expires_at(deadline_ ? *deadline_ + std::chrono::milliseconds(50) : clock::time_point::max());
+    boost::system::error_code ec;
+    co_await p_->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    auto cs = co_await boost::asio::this_coro::cancellation_state;
+    if (cs.cancelled() != boost::asio::cancellation_type::none) {
+        cancel();
+        co_return false;
+    }
+    if (!ec && !p_->done) {
+        cancel();
+        outcome_ = condition_response(status_code::error, make_condition(conditions::deadline_exceeded{}, "the call's deadline passed"));
+        co_return false;
+    }
+    co_return true;
+}
+
+inline void client::raw_stream::settle() {
+    if (p_->last) {
+        if (!p_->last->body) {
+            outcome_ = response{};
+            return;
+        }
+        auto c = typed::try_from_sx<condition>(*p_->last->body);
+        condition cond = c ? std::move(*c) : make_condition(conditions::malformed_result{":body", "expected a condition"}, "a done chunk with a body that is not a condition");
+        outcome_ = condition_response(conditions::framework_status(cond.type.name()), cond);
+        return;
+    }
+    outcome_ = p_->res ? std::move(*p_->res) : response{};
+}
+} // namespace sxtp
+
+#endif
