@@ -168,6 +168,9 @@ int main(int argc, char** argv) {
     try {
         boost::asio::io_context io;
         sxtp::server_options options;
+        // The tour declares SPEC §7's capabilities without checking them (no
+        // security policy: see examples/6_security for that).
+        options.trusted_network = true;
         options.log = [](std::string_view m) { std::cerr << "spec_tour: " << m << '\n'; };
         options.heartbeat_interval = std::chrono::seconds(1);
         if (!cert.empty()) options.tls = sxtp::net::make_server_tls_context({{}, {}, cert, key});

@@ -20,6 +20,14 @@
 namespace {
 
 // The service: an in-memory blog.
+// The blog's endpoints declare capabilities; this demo serves them
+// unchecked (no security policy: see examples/6_security for checking them).
+sxtp::server_options demo_options() {
+    sxtp::server_options o;
+    o.trusted_network = true;
+    return o;
+}
+
 void serve(sxtp::server& srv, std::map<std::string, blog_api::post>& posts) {
     using namespace blog_api;
     srv.handle<get_post>([&](const post_ref& r, const sxtp::no_body&, sxtp::call_context&) -> sxtp::reply<get_post> {
@@ -77,7 +85,7 @@ int main(int argc, char** argv) {
     std::map<std::string, blog_api::post> posts;
     try {
         if (mode == "serve" && argc == 3) {
-            sxtp::server srv(io.get_executor());
+            sxtp::server srv(io.get_executor(), demo_options());
             serve(srv, posts);
             std::cout << "listening on " << srv.listen(argv[2]).to_string() << std::endl;
             boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -92,7 +100,7 @@ int main(int argc, char** argv) {
         std::optional<sxtp::server> srv;
         std::string address = argc == 3 ? argv[2] : "";
         if (mode == "both") {
-            srv.emplace(io.get_executor());
+            srv.emplace(io.get_executor(), demo_options());
             serve(*srv, posts);
             address = srv->listen("unix:/tmp/blog-service-" + std::to_string(::getpid()) + ".sock").to_string();
             std::cout << "serving on " << address << '\n';

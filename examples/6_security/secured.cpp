@@ -33,8 +33,9 @@ int main() {
     sxtp::client_options signed_calls;  // internal: every request HMAC-signed
     signed_calls.hmac = sxtp::client_options::hmac_credentials{"billing", "s3cret"};
     signed_calls.cache = std::make_shared<sxtp::response_cache>();
-    sxtp::client_options public_calls;  // public: a bearer token (use sxtps:// for real)
+    sxtp::client_options public_calls;  // public: a bearer token, over sxtps:// for real
     public_calls.bearer_token = "tok-alice";
+    public_calls.allow_plaintext_credentials = true;  // this demo's loopback sxtp:// (else the client refuses)
     sxtp::client billing(io.get_executor(), where, signed_calls), alice(io.get_executor(), where, public_calls);
 
     boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {

@@ -108,13 +108,20 @@ std::string write_temp(const std::string& name, const std::string& text) {
     return path;
 }
 
+// Without a policy, the test service's guarded route is served unchecked
+// (the server would otherwise refuse to listen).
+inline server_options trusted_unless_secured(server_options o) {
+    if (!o.security) o.trusted_network = true;
+    return o;
+}
+
 // The test server, running on its own thread for the test's life.
 struct live_server {
     std::shared_ptr<std::atomic<int>> cancelled = std::make_shared<std::atomic<int>>(0);
     harness h;
     std::thread thread;
 
-    explicit live_server(kind k, server_options o = {}) : h(k, std::move(o)) {
+    explicit live_server(kind k, server_options o = {}) : h(k, trusted_unless_secured(std::move(o))) {
         h.srv->handle<echo>([](const no_params&, const sx::value& b, call_context&) -> sx::value { return b; });
         h.srv->handle_raw("navigate", "/page", [](const request& req, call_context&) {  // answers the :host it was sent
             response r;
@@ -259,11 +266,17 @@ TEST_CASE("cli: --auth signs with HMAC or sends a bearer token") {
     CHECK(hmac.status == 0);
     CHECK(hmac.out == "\"hello ops-team\"\n");
 
-    auto bearer = run_tool({"call", s.uri("/guarded"), "fetch", "--auth", "bearer:tok-cli"});
+    // A bearer token over sxtp:// is refused unless the caller says so.
+    auto plaintext = run_tool({"call", s.uri("/guarded"), "fetch", "--auth", "bearer:tok-cli"});
+    CHECK(plaintext.status != 0);
+    CHECK(plaintext.err.find("sxtps://") != std::string::npos);
+    CHECK(plaintext.err.find("tok-cli") == std::string::npos);
+
+    auto bearer = run_tool({"call", s.uri("/guarded"), "fetch", "--auth", "bearer:tok-cli", "--plaintext-credentials"});
     CHECK(bearer.status == 0);
     CHECK(bearer.out == "\"hello carol\"\n");
 
-    auto more = run_tool({"call", s.uri("/guarded"), "fetch", "--auth", "bearer:tok-cli", "--cap", "admin"});
+    auto more = run_tool({"call", s.uri("/guarded"), "fetch", "--auth", "bearer:tok-cli", "--plaintext-credentials", "--cap", "admin"});
     CHECK(more.status == 4);
     CHECK(more.err.find("insufficient-capabilities") != std::string::npos);
 

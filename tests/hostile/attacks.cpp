@@ -77,12 +77,22 @@ std::string repeat(std::string_view s, std::size_t n) {
 
 // Sends `bytes` on a thread of its own (the server may stop reading).
 struct background_send {
-    background_send(int fd, std::string bytes) : t([fd, b = std::move(bytes), this] { ok = send_all(fd, b); }) {}
+    background_send(int fd, std::string bytes) : t([fd, b = std::move(bytes), this] {
+        ok = send_all(fd, b);
+        done = true;
+    }) {}
     ~background_send() { join(); }
     void join() {
         if (t.joinable()) t.join();
     }
+    // Whether the whole write went out within `limit`.
+    bool finished_within(std::chrono::milliseconds limit) {
+        const auto until = clock::now() + limit;
+        while (!done && clock::now() < until) std::this_thread::sleep_for(10ms);
+        return done;
+    }
     std::atomic<bool> ok{false};
+    std::atomic<bool> done{false};
     std::thread t;
 };
 
@@ -324,4 +334,26 @@ TEST_CASE("hostile: a half-closed connection gets every answer and then is close
         CHECK(read_frames(fd, 1, 5000ms).closed);
         ::close(fd);
     });
+}
+
+TEST_CASE("hostile: a client that writes a whole large frame before reading its answers is not stalled") {
+    // Answers it has not read yet and a 12 MB frame arriving: the server
+    // must read the frame to its end (the frame buffer is bounded by the
+    // frame limit, not paused on), then answer everything.
+    with_prober({}, 96 << 10, [](server_process& srv) {
+        const int fd = connect_to(srv.port());
+        REQUIRE(fd >= 0);
+        std::string all = repeat(frame(R"((request :verb ping :path "/"))"), 2000);
+        all += frame("(request :verb ping :path \"/\" :body \"" + std::string(12 << 20, 'x') + "\")");
+        background_send w(fd, std::move(all));
+        const bool written = w.finished_within(20s);  // the whole write, before anything is read
+        CHECK(written);
+        if (!written) ::shutdown(fd, SHUT_RDWR);  // a stalled server: unblock the writer
+        w.join();
+        if (written) {
+            const auto got = read_frames(fd, 2001, 10000ms);
+            CHECK(got.count == 2001);
+        }
+        ::close(fd);
+    }, big_frame_p99_ms);
 }

@@ -352,8 +352,10 @@ TEST_CASE("security: bearer tokens through the validator") {
     secured s;
     auto good = s.h.client_options();
     good.bearer_token = std::string(alice_token);
+    good.allow_plaintext_credentials = true;  // the test's loopback sxtp://
     auto bad = s.h.client_options();
     bad.bearer_token = "tok-mallory";
+    bad.allow_plaintext_credentials = true;
     client alice(s.h.io.get_executor(), s.h.where, good);
     client mallory(s.h.io.get_executor(), s.h.where, bad);
     s.h.run([&]() -> asio::awaitable<void> {

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace sxtp_test {
 
@@ -28,6 +29,12 @@ inline unsigned short free_loopback_port() {
 class redis_server {
 public:
     explicit redis_server(unsigned short port = free_loopback_port()) : port_(port) { start(); }
+    /// With more configuration (`--requirepass`, `--user`, TLS…). With
+    /// `tls_port` set, the server listens for TLS there and not in plain.
+    redis_server(std::vector<std::string> extra, bool tls_port = false, unsigned short port = free_loopback_port())
+        : port_(port), extra_(std::move(extra)), tls_(tls_port) {
+        start();
+    }
     ~redis_server() { stop(); }
     redis_server(const redis_server&) = delete;
     redis_server& operator=(const redis_server&) = delete;
@@ -47,8 +54,14 @@ public:
                 ::dup2(null, 2);
             }
             const std::string port = std::to_string(port_);
-            ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                     "--loglevel", "warning", "--daemonize", "no", static_cast<char*>(nullptr));
+            std::vector<std::string> args{"redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning", "--daemonize", "no"};
+            if (tls_) args.insert(args.end(), {"--port", "0", "--tls-port", port});
+            else args.insert(args.end(), {"--port", port});
+            args.insert(args.end(), extra_.begin(), extra_.end());
+            std::vector<char*> argv;
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            ::execvp("redis-server", argv.data());
             ::_exit(127);
         }
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -79,6 +92,8 @@ public:
 
 private:
     unsigned short port_;
+    std::vector<std::string> extra_;
+    bool tls_ = false;
     pid_t pid_ = 0;
 };
 

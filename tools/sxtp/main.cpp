@@ -56,6 +56,8 @@ Requests (URI: sxtp://host[:port]/path, sxtps://host[:port]/path, unix:/socket/p
   --verb VERB                 subscribe's verb
   --cacert FILE               trust these CAs (PEM) for sxtps://
   --insecure                  skip certificate and host name checks (testing only)
+  --plaintext-credentials     let --auth bearer: and secure cookies go over sxtp://
+                              (refused otherwise: use sxtps://)
   --full                      print the whole response message, not just its body
   --color, --no-color         colour output (default: when standard output is a
                               terminal and NO_COLOR is not set)
@@ -210,6 +212,8 @@ int net_main(const std::vector<std::string_view>& args) {
             if (!need(a, o.cacert)) return usage_error("--cacert needs a file");
         } else if (a == "--insecure") {
             o.insecure = true;
+        } else if (a == "--plaintext-credentials") {
+            o.plaintext_credentials = true;
         } else if (a == "--full") {
             o.full = true;
         } else if (a == "--color") {

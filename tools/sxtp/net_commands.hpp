@@ -48,6 +48,7 @@ struct net_options {
     std::optional<std::chrono::milliseconds> timeout;
     std::optional<std::string> cacert;
     bool insecure = false;
+    bool plaintext_credentials = false;  // --plaintext-credentials
     std::optional<bool> color;  // --color / --no-color; default: when stdout is a terminal and NO_COLOR is unset
     bool full = false;          // print the whole response message
     int count = 1;              // ping
@@ -239,6 +240,7 @@ std::optional<sxtp::client_options> build_client_options(const net_options& o) {
         }
         c.tls_insecure = o.insecure;
     }
+    c.allow_plaintext_credentials = o.plaintext_credentials;
     if (o.auth) {
         const std::string& a = *o.auth;
         if (a.starts_with("bearer:") && a.size() > 7) {

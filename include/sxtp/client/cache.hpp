@@ -12,6 +12,11 @@
 // other answer (`:cache :none`, no `:cache`, a failure) is not kept and
 // drops what was kept under its key. Streams are never cached.
 //
+// An answer with `:vary (:language :accept …)` is kept per value of those
+// request headers (SPEC §6, as HTTP's Vary): the cache remembers which
+// headers a path varies on, and a request is served only the answer kept
+// for its own values of them (absent counts as a value).
+//
 // The key does not include the body, the cookies or the caller's identity:
 // share one cache only between clients that act for the same caller.
 // Thread-safe (one mutex), so clients on several threads may share it.
@@ -21,6 +26,7 @@
 #include <sxtp/sx/printer.hpp>
 #include <sxtp/wire/messages.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -28,6 +34,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace sxtp {
 
@@ -61,6 +68,15 @@ public:
         return k;
     }
 
+    /// The key under which `req`'s answer is kept: key(req) (its `base`),
+    /// extended by the request's values of the headers that the last answer
+    /// for `base` said it varies on.
+    std::string variant_key(const std::string& base, const request& req) const {
+        std::lock_guard lock(mutex_);
+        const auto it = vary_.find(base);
+        return it == vary_.end() ? base : with_values(base, it->second, req);
+    }
+
     /// The entry kept under `key`, if any (it becomes the most recently used).
     std::optional<entry> find(const std::string& key) {
         std::lock_guard lock(mutex_);
@@ -76,11 +92,24 @@ public:
         ++stats_.hits;
     }
 
-    /// The answer a call under `key` returns, given what the server said
-    /// (`fresh`) and the entry whose hash the call sent as `:if-match`.
-    /// Keeps, replaces or drops the entry as the answer says (see above).
-    response settle(const std::string& key, const std::optional<entry>& sent, response fresh) {
+    /// The answer a call returns, given what the server said (`fresh`) and
+    /// the entry whose hash the call sent as `:if-match`. `base` is
+    /// key(req), `key` the variant_key the call looked up, `req` the request
+    /// (its headers, for `:vary`). Keeps, replaces or drops the entry as the
+    /// answer says (see above).
+    response settle(const std::string& base, std::string key, const request& req, const std::optional<entry>& sent, response fresh) {
         std::lock_guard lock(mutex_);
+        if (fresh.status.is_success() && fresh.headers && fresh.headers->vary) {  // what this path varies on, from now on
+            std::vector<std::string> names;
+            for (const auto& k : *fresh.headers->vary) names.emplace_back(k.name());
+            std::sort(names.begin(), names.end());
+            names.erase(std::unique(names.begin(), names.end()), names.end());
+            if (names.size() > 16) names.resize(16);  // a server's list, bounded
+            drop(key);
+            key = with_values(base, names, req);
+            if (vary_.size() >= max_varying && !vary_.count(base)) vary_.erase(vary_.begin());
+            vary_.insert_or_assign(base, std::move(names));
+        }
         if (fresh.status.code() == status_code::not_modified && sent) {
             const bool same = !fresh.headers || !fresh.headers->content_hash || *fresh.headers->content_hash == sent->hash;
             if (same) {
@@ -111,6 +140,11 @@ public:
         return fresh;
     }
 
+    /// settle() for a request without headers, kept under `key` itself.
+    response settle(const std::string& key, const std::optional<entry>& sent, response fresh) {
+        return settle(key, key, request{}, sent, std::move(fresh));
+    }
+
     counters stats() const {
         std::lock_guard lock(mutex_);
         return stats_;
@@ -136,6 +170,17 @@ private:
         void append(const char*, std::size_t k) { n += k; }
         void push_back(char) { ++n; }
     };
+    // `base` and, for each header name, the request's value of it.
+    static std::string with_values(const std::string& base, const std::vector<std::string>& names, const request& req) {
+        std::string k = base;
+        const sx::value h = req.headers ? typed::to_sx(*req.headers) : sx::value();
+        for (const auto& n : names) {
+            k.append("\n:").append(n).push_back('=');
+            const sx::value* v = h.is_dict() ? h.find(std::string_view(n)) : nullptr;
+            if (!v || sx::write_canonical(k, *v) != sx::error{}) k.push_back('-');
+        }
+        return k;
+    }
     void drop(const std::string& key) {
         const auto it = index_.find(key);
         if (it == index_.end()) return;
@@ -149,6 +194,8 @@ private:
     std::size_t bytes_ = 0;
     std::list<node> lru_;
     std::unordered_map<std::string, std::list<node>::iterator> index_;
+    static constexpr std::size_t max_varying = 65536;  // paths whose :vary is remembered
+    std::unordered_map<std::string, std::vector<std::string>> vary_;  // base key: the headers its answers vary on
     counters stats_;
 };
 

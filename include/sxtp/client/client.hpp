@@ -76,8 +76,13 @@ public:
     using executor_type = boost::asio::any_io_executor;
     using clock = std::chrono::steady_clock;
 
+    /// Throws std::invalid_argument when a bearer token would go over plain
+    /// TCP (sxtp://) and client_options::allow_plaintext_credentials is not set.
     client(executor_type ex, net::address where, client_options options = {})
         : ex_(std::move(ex)), where_(std::move(where)), options_(std::move(options)), rng_(std::random_device{}()) {
+        if (options_.bearer_token && where_.transport == net::transport::tcp && !options_.allow_plaintext_credentials)
+            throw std::invalid_argument("sxtp: a bearer token over plaintext sxtp:// can be read by anyone on the path: use sxtps://, "
+                                        "or set client_options::allow_plaintext_credentials on a network you trust");
         if (where_.transport == net::transport::tls && !options_.tls) options_.tls = net::make_client_tls_context();
         for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.pool_size); ++i) channels_.push_back(std::make_shared<channel>(*this));
     }
@@ -165,6 +170,8 @@ private:
     using tls_stream = boost::asio::ssl::stream<plain_socket>;
 
     static net::address parse(std::string_view uri);
+    // Where a request goes, for the cookie jar (its :secure, :domain and :same-site rules).
+    cookie_jar::destination cookie_destination(const sxtp::request& req) const;
 
     static response failed_response(const boost::system::error_code& ec, bool sent);
 

@@ -64,8 +64,14 @@ struct client_options {
         std::string secret;
     };
     std::optional<hmac_credentials> hmac;
-    /// Sends `:auth (bearer "TOKEN")` with every request (over sxtps:// only, unless you trust the network).
+    /// Sends `:auth (bearer "TOKEN")` with every request. Over sxtps:// or a
+    /// Unix socket; a client for sxtp:// with a token refuses to be made
+    /// unless allow_plaintext_credentials is set.
     std::optional<std::string> bearer_token;
+    /// Lets credentials travel over plain TCP: a bearer token, and cookies
+    /// marked `:secure` (capability grants among them), which are otherwise
+    /// sent only over TLS or a Unix socket. For a network you trust.
+    bool allow_plaintext_credentials = false;
     /// Keeps cacheable answers (client/cache.hpp); null: no cache.
     std::shared_ptr<response_cache> cache;
     /// Repeating calls that may safely be repeated (unary calls only).

@@ -20,11 +20,14 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <hiredis/hiredis.h>
+
+#include <sxtp/net/tls.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -56,8 +59,16 @@ struct redis_reply {
 struct redis_options {
     std::string host = "127.0.0.1";
     unsigned short port = 6379;
-    /// Sent as AUTH after connecting, when set.
+    /// Sent as AUTH after connecting, when set: `AUTH password`, or `AUTH
+    /// username password` for a Redis 6+ ACL user. Never logged; a refusal
+    /// says "AUTH refused".
     std::string password = {};
+    std::string username = {};
+    /// TLS to Redis (its `tls-port`), when set: e.g.
+    /// net::make_client_tls_context({.ca_file = "ca.pem"}). The server's
+    /// certificate is checked against `host` (name or IP address) unless
+    /// the context does not verify.
+    std::shared_ptr<boost::asio::ssl::context> tls = {};
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds command_timeout{2000};
     std::size_t max_reply_bytes = std::size_t{16} << 20;
@@ -92,6 +103,7 @@ public:
     void close() {
         boost::system::error_code ignored;
         socket_.close(ignored);
+        tls_.reset();
         reader_.reset();
     }
     bool connected() const noexcept { return socket_.is_open() && reader_ != nullptr; }
@@ -148,6 +160,16 @@ private:
             co_return false;
         }
         socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+        if (options_.tls) {
+            tls_ = std::make_unique<tls_stream>(socket_, *options_.tls);
+            net::prepare_client_tls(*tls_, options_.host, SSL_CTX_get_verify_mode(options_.tls->native_handle()) != SSL_VERIFY_NONE);
+            co_await tls_->async_handshake(boost::asio::ssl::stream_base::client, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (ec || *d.fired) {
+                why = *d.fired ? "TLS handshake timed out" : "TLS handshake failed: " + ec.message();
+                close();
+                co_return false;
+            }
+        }
         reader_.reset(redisReaderCreate());
         if (!reader_) {
             why = "hiredis reader";
@@ -155,7 +177,9 @@ private:
         }
         reader_->maxbuf = 0;
         if (!options_.password.empty()) {
-            std::vector<std::string> auth{"AUTH", options_.password};  // named: g++ 12 cannot keep an initializer list across co_await
+            std::vector<std::string> auth{"AUTH"};  // named: g++ 12 cannot keep an initializer list across co_await
+            if (!options_.username.empty()) auth.push_back(options_.username);
+            auth.push_back(options_.password);
             redis_reply a = co_await round_trip(std::move(auth));
             if (a.is_error()) {
                 why = "AUTH refused";  // never the password
@@ -188,8 +212,12 @@ private:
         std::unique_ptr<char, decltype(&redisFreeCommand)> owned(cmd, &redisFreeCommand);
         deadline d(*this, options_.command_timeout);
         boost::system::error_code ec;
-        co_await boost::asio::async_write(socket_, boost::asio::buffer(cmd, static_cast<std::size_t>(n)),
-                                          boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (tls_)
+            co_await boost::asio::async_write(*tls_, boost::asio::buffer(cmd, static_cast<std::size_t>(n)),
+                                              boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        else
+            co_await boost::asio::async_write(socket_, boost::asio::buffer(cmd, static_cast<std::size_t>(n)),
+                                              boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         std::size_t received = 0;
         char buf[16384];
         while (!ec) {
@@ -203,7 +231,11 @@ private:
                 std::unique_ptr<redisReply, reply_deleter> reply(static_cast<redisReply*>(raw));
                 co_return convert(reply.get());
             }
-            const std::size_t got = co_await socket_.async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            std::size_t got = 0;
+            if (tls_)
+                got = co_await tls_->async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            else
+                got = co_await socket_.async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             if (ec) break;
             received += got;
             if (received > options_.max_reply_bytes) {
@@ -220,6 +252,8 @@ private:
     executor_type ex_;
     redis_options options_;
     boost::asio::ip::tcp::socket socket_;
+    using tls_stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+    std::unique_ptr<tls_stream> tls_;  // over socket_, when options_.tls
     std::unique_ptr<redisReader, reader_deleter> reader_;
     boost::asio::steady_timer gate_;
     bool busy_ = false;

@@ -21,7 +21,8 @@
 //    id: security/nonce_cache.hpp). `:auth (bearer "T")`:
 //    the bearer validator decides. Any other `:auth`, or a failed check:
 //    `unauthenticated`. No `:auth`: the anonymous principal.
-// 3. Required (the endpoint's) ∪ listed (`:capabilities`) must lie in the
+// 3. Required (the endpoint's) ∪ listed (the request's `:capabilities`, and
+//    its `:headers {:capabilities …}`) must lie in the
 //    granted set: else `insufficient-capabilities` with `:detail {:missing
 //    (…)}` for an authenticated caller, `unauthenticated` for an anonymous one.
 //
@@ -239,6 +240,8 @@ public:
         for (const std::string& c : required) need(c);
         if (req.capabilities)
             for (const auto& c : *req.capabilities) need(c.name());
+        if (req.headers && req.headers->capabilities)  // SPEC §6's header says the same as the field
+            for (const auto& c : *req.headers->capabilities) need(c.name());
         if (missing.missing.empty()) return std::nullopt;
         if (!caller.authenticated)
             return std::pair{status_code::forbidden, make_condition(conditions::unauthenticated{}, "authentication required", req.path)};

@@ -66,9 +66,15 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         clock::time_point last_sent{};
 
         bool over() const { return call->cancelled || conn.closed; }
+        // Credit, and room in the connection: its queued output under
+        // max_pending_output, and — for a stream whose messages are held
+        // behind an earlier untagged answer — all held answers under the
+        // budget (a stream at the front drains held bytes: never held back).
         bool room() const {
             const std::size_t bound = conn.srv.options_.max_pending_output;
-            return conn.state.stream_credit(id) > 0 && conn.state.output_size() < bound && conn.state.held(id) < bound;
+            const std::size_t held = conn.state.held(id);
+            return conn.state.stream_credit(id) > 0 && conn.state.output_size() < bound && held < bound &&
+                   (held == 0 || conn.state.held_bytes() < conn.srv.options_.connection_budget);
         }
         boost::asio::awaitable<void> wait() {
             call->wake.expires_at(clock::time_point::max());
@@ -105,7 +111,10 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
                         upload_done = true;
                         co_return std::nullopt;
                     }
-                    if (++consumed >= wire::stream_window / 2) {  // give back what was read
+                    // Give back what was read — but not while the connection holds
+                    // more upload bytes than its budget: the client then waits for
+                    // credit (reading goes on, so its credit and cancel still arrive).
+                    if (++consumed >= wire::stream_window / 2 && conn.upload_bytes <= conn.srv.options_.connection_budget) {
                         conn.state.grant(id, std::exchange(consumed, 0));
                         conn.wake.cancel();
                     }
@@ -125,16 +134,30 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
     std::size_t upload_bytes = 0;  // upload chunks received and not yet taken by their handlers
     bool budget_reported = false;  // the first pause is reported, not every one
     bool paused = false;           // reading waits for the budget
+    clock::time_point paused_since{};
     clock::time_point last_written = clock::now();  // the peer last took answer bytes
 
     // Every byte held for the peer (server_options::connection_budget).
     std::size_t budget_used() const noexcept { return state.bytes_held() + upload_bytes; }
-    // Whether reading must wait: over the budget, with something held that
-    // the peer (reading answers) or a handler (taking chunks) can drain.
-    // Also while more answers are queued than max_pending_output.
+    // Whether reading must wait: more answers queued than max_pending_output,
+    // or the connection over its budget with answers (queued or held) that
+    // only the peer's reading drains. The frame buffer is left out (bounded
+    // by max_frame: pausing mid-frame would stall a peer that writes a whole
+    // frame before reading), and so are upload chunks (bounded by withheld
+    // credit: pausing would also stop the credit and cancel frames a
+    // bidirectional stream needs to go on).
     bool over_budget() const noexcept {
+        const std::size_t answers = state.output_size() + state.held_bytes();
         if (state.output_size() > srv.options_.max_pending_output) return true;
-        return budget_used() > srv.options_.connection_budget && (state.output_size() + state.held_bytes() + upload_bytes) > 0;
+        return answers != 0 && budget_used() - std::min(budget_used(), state.frame_capacity()) > srv.options_.connection_budget;
+    }
+    // Over TLS, a capability grant the answer sets is marked `:secure`, so
+    // that clients never send it back over plain TCP.
+    void mark_secure(sxtp::response& r) const {
+        if constexpr (is_tls) {
+            if (!r.set_cookie) return;
+            if (const auto it = r.set_cookie->find(security_policy::grant_cookie_name()); it != r.set_cookie->end()) it->second.secure = true;
+        }
     }
     // Drops a port with what its inbox held.
     void drop_port(wire::request_id id);

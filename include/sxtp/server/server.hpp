@@ -119,16 +119,18 @@ struct server_options {
     /// Answers written but not yet taken by the peer, per connection: a
     /// stream's producer waits while more than this is queued.
     std::size_t max_pending_output = std::size_t{4} << 20;
-    /// Every byte one connection holds for its peer — answers queued, being
-    /// written or held for their turn behind an earlier untagged answer,
-    /// the bookkeeping of each request not yet answered, upload chunks not
-    /// yet taken by their handler, and the frame being read: while the
-    /// total is over this (and some of it is answers or chunks, which only
-    /// the peer or a handler can drain), the server reads nothing more from
-    /// that connection, between two frames as well as between two reads,
-    /// until the peer reads its answers (TCP then holds back the peer's
-    /// sends). Nothing is dropped. One frame (frames.max_frame) and one
-    /// message's values (limits.max_values) may come on top.
+    /// The bytes one connection may hold for its peer — answers queued,
+    /// being written or held for their turn behind an earlier untagged
+    /// answer, the bookkeeping of each request not yet answered, and upload
+    /// chunks not yet taken by their handler. While answers, bookkeeping
+    /// and chunks are over this (and some answers wait), the server acts on
+    /// no more of that connection's frames and reads nothing more from it
+    /// until the peer reads (TCP then holds back the peer's sends); while
+    /// chunks alone are over it, the server withholds upload credit instead
+    /// (reading goes on, so credit and cancel still arrive); a held-back
+    /// stream waits while held answers are over it. Nothing is dropped. The
+    /// frame being read (at most frames.max_frame) and one message's values
+    /// (limits.max_values) come on top.
     std::size_t connection_budget = std::size_t{8} << 20;
     /// Needed to listen on sxtps:// (net::make_server_tls_context).
     std::shared_ptr<boost::asio::ssl::context> tls;
@@ -139,9 +141,22 @@ struct server_options {
     /// token). Default: discarded.
     std::function<void(std::string_view)> log;
     /// Authentication and capability checks (security/policy.hpp). Without
-    /// one every caller is anonymous and capabilities are not checked: for
-    /// a trusted network only.
+    /// one every caller is anonymous, so a server whose routes declare
+    /// capabilities refuses to listen (and dispatch() refuses their calls)
+    /// unless trusted_network says that is intended.
     std::shared_ptr<const security_policy> security;
+    /// Serve routes that declare capabilities without a security policy,
+    /// checking nothing: every caller may call them. For a network where
+    /// every peer is trusted (a private mesh behind its own gate, tests).
+    /// Off by default: capabilities are enforced or the server does not
+    /// start.
+    bool trusted_network = false;
+    /// SPEC §6's `:origin`, checked as a CORS-like allow-list: when not
+    /// empty, a request whose `:origin` is not one of these (compared
+    /// exactly, e.g. "https://app.example") is answered `forbidden`/
+    /// `origin-not-allowed` before authentication. Requests without
+    /// `:origin` (services, tools) are not affected. Empty: not checked.
+    std::vector<std::string> allowed_origins;
 };
 
 /// What a raw route declares (server::handle_raw).
@@ -267,6 +282,9 @@ private:
     // also who was refused. Neither sees a secret.
     response refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const;
 
+    // SPEC §6: `:origin` outside allowed_origins (counted, logged).
+    response refused_origin(const sxtp::request& req, const call_context& ctx) const;
+
     // SPEC §8: a success answer of a cached route gets :content-hash and
     // :cache; a request whose :if-match equals the hash gets not-modified
     // without a body. The handler's own :content-hash is trusted.
@@ -326,6 +344,10 @@ private:
     // The peer's IP address, without its port ("unknown" when it is gone).
     static std::string source_of(const plain_socket& s);
     static std::string peer_name(const plain_socket& s);
+
+    // The first route that declares capabilities when nothing would check
+    // them (no policy, not a trusted network), as "VERB PATTERN".
+    std::optional<std::string> unchecked_route() const;
 
     // A new connection's limits: the pre-authentication ones when the
     // security policy has them (never looser than the normal ones).

@@ -32,6 +32,8 @@ enum class server_event : std::uint8_t {
     idle_timeout,             ///< nothing in flight and nothing received for too long
     slow_peer,                ///< reading paused on the budget and the peer took no answer for the idle timeout
     auth_refused,             ///< authentication or a grant refused
+    origin_refused,           ///< an `:origin` outside server_options::allowed_origins
+    handler_failed,           ///< a handler threw (the peer got internal-error)
     count_                    // (the number of kinds)
 };
 
@@ -40,7 +42,8 @@ constexpr std::string_view name_of(server_event e) noexcept {
     constexpr std::array<std::string_view, static_cast<std::size_t>(server_event::count_)> names{
         "connection-refused", "peer-connections-refused", "malformed-frame",    "frame-too-large",
         "malformed-message",  "overloaded",               "budget-exhausted",   "handshake-timeout",
-        "frame-read-timeout", "idle-timeout",             "slow-peer",        "auth-refused"};
+        "frame-read-timeout", "idle-timeout",             "slow-peer",        "auth-refused",
+        "origin-refused",     "handler-failed"};
     const auto i = static_cast<std::size_t>(e);
     return i < names.size() ? names[i] : "unknown";
 }
@@ -76,8 +79,8 @@ public:
         if (!admit(e, suppressed)) return;
         std::string line(peer);
         line += ": ";
-        if constexpr (std::is_invocable_v<What&>) line += what();
-        else line += what;
+        if constexpr (std::is_invocable_v<What&>) append_clean(line, what());
+        else append_clean(line, what);
         line += " (";
         line += name_of(e);
         line += ')';
@@ -94,6 +97,16 @@ public:
 
 private:
     static constexpr std::size_t index(server_event e) noexcept { return static_cast<std::size_t>(e); }
+    // Peer text goes into one log line: at most 300 bytes, control bytes
+    // (a forged line break among them) shown as '?'.
+    static void append_clean(std::string& line, std::string_view text) {
+        const std::size_t n = std::min<std::size_t>(text.size(), 300);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto c = static_cast<unsigned char>(text[i]);
+            line.push_back(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
+        }
+        if (n < text.size()) line += "…";
+    }
     // Whether a line of kind `e` may be logged now; `suppressed`: the lines
     // of that kind not logged since its last one.
     bool admit(server_event e, std::uint64_t& suppressed) {

@@ -27,8 +27,11 @@ struct read_options {
     /// error::depth_exceeded. The reader's stack use does not depend on it.
     std::size_t max_depth = 256;
     /// Most values (atoms, lists, dicts, the parts of a quote) one read may
-    /// build, counted as they are built, so an input with more fails early
-    /// with error::too_many_values instead of after building them all.
+    /// return, counted as they are built, so an input with more fails early
+    /// with error::too_many_values instead of after building them all (at
+    /// most about twice the limit is built before the read stops: the
+    /// values closed into containers are counted when each closes, those
+    /// still open when the work stack would grow past the limit).
     /// Unbounded by default; a server sets it per message (a peer's frame
     /// then costs at most about `max_values` × 32 bytes, whatever its shape).
     std::size_t max_values = static_cast<std::size_t>(-1);
@@ -70,6 +73,7 @@ public:
     /// Changes read_options::max_values from the next read on.
     void set_max_values(std::size_t n) noexcept {
         options_.max_values = n;
+        stack_.clear();  // what a failed read left: so that room over the new limit is given back
         stack_.set_limit(n);
     }
 

@@ -20,6 +20,7 @@
 
 #include <boost/hana/define_struct.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,14 +28,21 @@
 namespace sxtp {
 
 /// `(condition :type SYM [:path STR] [:message STR] [:retry BOOL] [:detail ANY])`.
+/// `(condition :type T [:path P] [:message M] [:retry B] [:detail D] …)`.
+/// A domain's own fields travel in `:detail`, or at the top level as seed
+/// 001 writes them (`(condition :type payment-declined :reason … :provider
+/// …)`): those are kept in `other` (and written back), and condition_as<C>
+/// reads C from `:detail` and `other` together.
 struct condition {
     static constexpr std::string_view sxtp_form = "condition";
+    static constexpr std::string_view sxtp_extra = "other";
     BOOST_HANA_DEFINE_STRUCT(condition,
         (sx::symbol, type),
         (std::optional<std::string>, path),
         (std::optional<std::string>, message),
         (std::optional<bool>, retry),
-        (std::optional<sx::value>, detail));
+        (std::optional<sx::value>, detail),
+        (std::map<sx::keyword, sx::value>, other));
 };
 
 /// A condition declared as a C++ type: a `sxtp_condition` name that is a
@@ -104,7 +112,10 @@ boost::system::result<C, typed::decode_error> condition_as(const condition& c) {
     if (!is_condition<C>(c))
         return typed::decode_error{typed::error::wrong_kind, {":type"},
                                    "expected " + std::string(std::string_view(C::sxtp_condition)) + ", got " + std::string(c.type.name())};
-    auto r = typed::try_from_sx<C>(c.detail.value_or(sx::value::make_dict()));
+    sx::value fields = c.detail && c.detail->is_dict() ? *c.detail : sx::value::make_dict();
+    for (const auto& [k, v] : c.other)  // top-level domain fields; :detail's win
+        if (!fields.find(k.name())) fields.insert_or_assign(sx::value::make_keyword_unchecked(k.name()), v);
+    auto r = typed::try_from_sx<C>(c.detail && !c.detail->is_dict() ? *c.detail : fields);
     if (!r) {
         typed::decode_error e = r.error();
         e.path.insert(e.path.begin(), ":detail");

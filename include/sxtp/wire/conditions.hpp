@@ -69,6 +69,14 @@ struct unauthenticated {
 };
 BOOST_DESCRIBE_STRUCT(unauthenticated, (), ())
 
+/// A request whose `:origin` the server does not serve (server_options::allowed_origins).
+struct origin_not_allowed {
+    static constexpr std::string_view sxtp_condition = "origin-not-allowed";
+    static constexpr status_code sxtp_status = status_code::forbidden;
+    std::string origin;
+};
+BOOST_DESCRIBE_STRUCT(origin_not_allowed, (), (origin))
+
 /// Required ∪ listed capabilities are not all granted. (forbidden; `:detail {:missing (…)}`)
 struct insufficient_capabilities {
     static constexpr std::string_view sxtp_condition = "insufficient-capabilities";

@@ -168,6 +168,55 @@ using message = std::variant<request, response, condition, chunk, event, cancel,
 
 /// Decodes a message by its head symbol. Errors: not a form of one of the
 /// seven heads (error::wrong_kind), or a field of the wrong type (with its path).
+namespace detail {
+// SPEC §4: the status a framework condition goes with; a domain's own
+// conditions (unknown here) go with `error`.
+inline status_code status_for_condition(std::string_view type) noexcept {
+    struct pair {
+        std::string_view type;
+        status_code status;
+    };
+    static constexpr pair table[] = {
+        {"resource-not-found", status_code::not_found},  {"unsupported-verb", status_code::invalid},
+        {"invalid-params", status_code::invalid},        {"malformed-message", status_code::invalid},
+        {"malformed-frame", status_code::invalid},       {"frame-too-large", status_code::invalid},
+        {"unauthenticated", status_code::forbidden},     {"insufficient-capabilities", status_code::forbidden},
+        {"origin-not-allowed", status_code::forbidden},  {"deadline-exceeded", status_code::error},
+        {"cancelled", status_code::error},               {"overloaded", status_code::unavailable},
+        {"shutting-down", status_code::unavailable},     {"internal-error", status_code::error},
+    };
+    for (const auto& p : table)
+        if (p.type == type) return p.status;
+    return status_code::error;
+}
+
+// spec.sx gives a response's :status as "Symbol or condition": a response
+// written `(response :status (condition :type T …) …)` becomes the status
+// that T goes with, the condition its body (unless it has one). nullopt:
+// `v` is not such a response.
+inline std::optional<sx::value> condition_status_as_body(const sx::value& v) {
+    for (std::size_t i = 1; i + 1 < v.size(); i += 2) {  // keyword arguments: key, value, …
+        if (!v[i].is_keyword() || v[i].name() != "status") continue;
+        const sx::value& s = v[i + 1];
+        if (!s.is_list() || s.empty() || !s[0].is_symbol() || s[0].name() != "condition") return std::nullopt;
+        std::string_view type = "error";
+        for (std::size_t k = 1; k + 1 < s.size(); k += 2)
+            if (s[k].is_keyword() && s[k].name() == "type" && s[k + 1].is_symbol()) type = s[k + 1].name();
+        sx::value out = v;
+        out.items()[i + 1] = sx::value::make_symbol_unchecked(to_symbol_name(status_for_condition(type)));
+        bool has_body = false;
+        for (std::size_t k = 1; k + 1 < v.size(); k += 2)
+            if (v[k].is_keyword() && v[k].name() == "body") has_body = true;
+        if (!has_body) {
+            out.push_back(sx::value::make_keyword_unchecked("body"));
+            out.push_back(s);
+        }
+        return out;
+    }
+    return std::nullopt;
+}
+} // namespace detail
+
 inline boost::system::result<message, typed::decode_error> decode_message(const sx::value& v) {
     if (!v.is_list() || v.empty() || !v[0].is_symbol())
         return typed::decode_error{typed::error::wrong_kind, {}, "expected a message form (request …), got " + std::string(sx::to_string(v.type()))};
@@ -175,10 +224,17 @@ inline boost::system::result<message, typed::decode_error> decode_message(const 
     auto as = [&]<class M>(std::type_identity<M>) -> boost::system::result<message, typed::decode_error> {
         auto r = typed::try_from_sx<M>(v);
         if (!r) return r.error();
+        if constexpr (requires { r->headers; })  // SPEC §6: :link is a dict of related resources
+            if (r->headers && r->headers->link && !r->headers->link->is_dict())
+                return typed::decode_error{typed::error::wrong_kind, {":headers", ":link"},
+                                           "expected dict, got " + std::string(sx::to_string(r->headers->link->type()))};
         return message(std::move(*r));
     };
     if (head == "request") return as(std::type_identity<request>{});
-    if (head == "response") return as(std::type_identity<response>{});
+    if (head == "response") {
+        if (auto rewritten = detail::condition_status_as_body(v)) return decode_message(*rewritten);
+        return as(std::type_identity<response>{});
+    }
     if (head == "condition") return as(std::type_identity<condition>{});
     if (head == "chunk") return as(std::type_identity<chunk>{});
     if (head == "event") return as(std::type_identity<event>{});

@@ -39,9 +39,17 @@ public:
             sent_ = 0;
         }
     }
-    /// Every pending byte, for an asynchronous write: the buffer is the
-    /// caller's until it hands it back with written().
-    std::string take() {
+    /// The pending bytes (at most `max` of them), for an asynchronous write:
+    /// the buffer is the caller's until it hands it back with written().
+    /// All of them are handed over without a copy; a part is copied out.
+    std::string take(std::size_t max = static_cast<std::size_t>(-1)) {
+        if (out_.size() - sent_ > max) {
+            std::string batch = std::exchange(spare_, std::string());
+            batch.assign(out_, sent_, max);
+            consume(max);
+            taken_ = batch.size();
+            return batch;
+        }
         std::string batch = std::exchange(out_, std::move(spare_));
         spare_ = std::string();
         out_.clear();

@@ -218,7 +218,8 @@ public:
     void consume(std::size_t n) { out_.consume(n); }
     /// Every byte of output(), for an asynchronous write: the buffer is the
     /// caller's alone, unchanged by later answers, until output_written().
-    std::string take_output() { return out_.take(); }
+    /// At most `max` bytes when given (a writer that reports progress).
+    std::string take_output(std::size_t max = static_cast<std::size_t>(-1)) { return out_.take(max); }
     /// The buffer take_output() returned, written (or abandoned).
     void output_written(std::string&& batch) noexcept { out_.written(std::move(batch)); }
     /// Answer bytes not yet written: output() and a taken buffer.
@@ -228,6 +229,8 @@ public:
     /// yet answered on the wire (an estimate per request), and the frame
     /// buffer. What a server counts against its per-connection budget.
     std::size_t bytes_held() const noexcept { return out_.size() + held_ + slots_.size() * slot_cost + frames_.capacity(); }
+    /// Bytes of the frame buffer (part of bytes_held()).
+    std::size_t frame_capacity() const noexcept { return frames_.capacity(); }
     /// Answer bytes held because an earlier untagged answer is not complete.
     std::size_t held_bytes() const noexcept { return held_; }
 

@@ -56,7 +56,7 @@ inline void client::channel::deliver() {
             }
         } else if (auto* so = std::get_if<wire::stream_opened>(&ev)) {
             if (auto it = calls.find(so->id); it != calls.end()) {
-                if (so->head.set_cookie) cl.cookies_.apply(*so->head.set_cookie);
+                if (so->head.set_cookie) cl.cookies_.apply(*so->head.set_cookie, cl.where_.host);
                 it->second->head = std::move(so->head);
                 it->second->timer.cancel();
             }

@@ -6,11 +6,16 @@ namespace sxtp {
 
 inline boost::asio::awaitable<response> client::call_raw(sxtp::request req, call_options opts) {
     const auto deadline = prepare(req, std::move(opts));
-    std::string cache_key;
+    std::string cache_base, cache_key;
+    sxtp::request vary_probe;  // the request's own headers, for the answer's :vary
     std::optional<response_cache::entry> kept;
     if (options_.cache && !req.stream.value_or(false)) {
-        cache_key = response_cache::key(req);
-        if (!cache_key.empty()) kept = options_.cache->find(cache_key);
+        cache_base = response_cache::key(req);
+        vary_probe.headers = req.headers;
+        if (!cache_base.empty()) {
+            cache_key = options_.cache->variant_key(cache_base, vary_probe);
+            kept = options_.cache->find(cache_key);
+        }
         if (kept && kept->immutable) {
             options_.cache->count_hit();
             co_return *kept->answer;
@@ -48,8 +53,8 @@ inline boost::asio::awaitable<response> client::call_raw(sxtp::request req, call
             seal(req);
         }
     }
-    if (r.set_cookie) cookies_.apply(*r.set_cookie);
-    if (!cache_key.empty()) r = options_.cache->settle(cache_key, kept, std::move(r));
+    if (r.set_cookie) cookies_.apply(*r.set_cookie, where_.host);
+    if (!cache_key.empty()) r = options_.cache->settle(cache_base, cache_key, vary_probe, kept, std::move(r));
     co_return r;
 }
 
@@ -70,6 +75,22 @@ inline bool client::busy() const {
     return false;
 }
 
+inline cookie_jar::destination client::cookie_destination(const sxtp::request& req) const {
+    cookie_jar::destination d;
+    d.host = where_.host;
+    d.secure = where_.transport != net::transport::tcp || options_.allow_plaintext_credentials;
+    if (req.headers && req.headers->origin) {
+        // the host of "scheme://host[:port]/…", or the whole text
+        std::string_view o = *req.headers->origin;
+        if (const auto s = o.find("://"); s != std::string_view::npos) o.remove_prefix(s + 3);
+        o = o.substr(0, o.find_first_of("/"));
+        if (!o.empty() && o.front() == '[') o = o.substr(1, o.find(']') - 1);
+        else o = o.substr(0, o.find(':'));
+        d.origin_host = std::string(o);
+    }
+    return d;
+}
+
 inline std::optional<client::clock::time_point> client::prepare(sxtp::request& req, call_options opts) {
     const auto timeout = opts.timeout ? *opts.timeout : options_.default_timeout;
     std::optional<clock::time_point> deadline;
@@ -80,7 +101,7 @@ inline std::optional<client::clock::time_point> client::prepare(sxtp::request& r
         req.headers->timeout_ms = timeout.count();
     }
     if (opts.capabilities) req.capabilities = std::move(opts.capabilities);
-    if (!req.cookies) req.cookies = cookies_.for_path(req.path);
+    if (!req.cookies) req.cookies = cookies_.for_request(req.path, cookie_destination(req));
     return deadline;
 }
 

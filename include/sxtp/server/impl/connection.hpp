@@ -22,6 +22,7 @@ inline void server::connection<Stream>::drop_port(wire::request_id id) {
     if (it == ports.end()) return;
     for (const auto& c : it->second->inbox) upload_bytes -= c.second;
     ports.erase(it);
+    drained.cancel();  // the budget has room again
 }
 
 template <class Stream>
@@ -106,15 +107,17 @@ inline boost::asio::awaitable<void> server::connection<Stream>::guard() {
     while (!closed) {
         const auto now = clock::now();
         clock::time_point due;
+        const bool unread = state.output_size() != 0;  // answers the peer has not taken
         if (!handshaken) due = last_activity + o.handshake_timeout;
-        else if (paused) due = last_written + o.idle_timeout;
+        else if (paused && unread) due = std::max(last_written, paused_since) + o.idle_timeout;  // takes none of its answers
+        else if (paused) due = now + std::min(o.frame_read_timeout, o.idle_timeout);  // held answers wait for an earlier one
         else if (frame_started) due = *frame_started + o.frame_read_timeout;
-        else if (state.in_flight() == 0 && state.unanswered() == 0) due = last_activity + o.idle_timeout;
+        else if (state.in_flight() == 0 && state.unanswered() == 0 && !unread) due = last_activity + o.idle_timeout;
         else due = now + std::min(o.frame_read_timeout, o.idle_timeout);
         if (due <= now) {
             if (!handshaken)
                 srv.reporter_.report(server_event::handshake_timeout, peer, "TLS handshake not done in time", o.log);
-            else if (paused)
+            else if (paused && unread)
                 srv.reporter_.report(server_event::slow_peer, peer, "took none of its answers for the idle timeout: closed", o.log);
             else if (frame_started)
                 srv.reporter_.report(server_event::frame_read_timeout, peer, "a frame not complete in time: closed", o.log);
@@ -153,6 +156,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
                 // closes a peer that takes none of its answers for the
                 // idle timeout (a slow-peer close).
                 paused = true;
+                paused_since = clock::now();
                 watchdog.cancel();
                 while (over_budget() && !closed) {
                     write_now();
@@ -163,7 +167,8 @@ inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
                     co_await drained.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
                 }
                 paused = false;
-                if (frame_started) frame_started = clock::now();
+                last_activity = clock::now();
+                if (frame_started) frame_started = last_activity;
                 watchdog.cancel();
             }
             if (closed) {
@@ -172,6 +177,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
             }
             auto ev = state.next_event();
             if (std::holds_alternative<wire::need_more>(ev)) break;
+            frame_started.reset();  // a frame came whole: the next one's clock starts when it begins
             if (auto* r = std::get_if<wire::incoming_request>(&ev)) {
                 start(r->id, std::move(r->req));
             } else if (auto* c = std::get_if<wire::cancel_requested>(&ev)) {
@@ -201,7 +207,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
         if (state.buffered() == 0) {
             frame_started.reset();
         } else if (!frame_started) {
-            frame_started = last_activity;
+            frame_started = clock::now();
             watchdog.cancel();  // the frame-read timeout may come before what the guard waits for
         }
         write_now();
@@ -244,6 +250,7 @@ inline void server::connection<Stream>::start(wire::request_id id, sxtp::request
         ctx.call_id_ = id;
         auto r = srv.resolve(req, ctx);
         if (auto* answer = std::get_if<response>(&r)) {
+            mark_secure(*answer);
             state.respond(id, std::move(*answer));  // written when the read loop has taken the whole read
             last_activity = clock::now();
             return;
@@ -278,6 +285,7 @@ inline void server::connection<Stream>::start(wire::request_id id, sxtp::request
             self->calls.erase(it);
         }
         self->drop_port(id);
+        self->mark_secure(r);
         self->state.respond(id, std::move(r));
         self->last_activity = clock::now();
         self->wake.cancel();
@@ -331,7 +339,9 @@ inline boost::asio::awaitable<void> server::connection<Stream>::write_loop() {
             publish_output();
             // The batch is this coroutine's alone while it is written:
             // answers that come meanwhile go to the state's next buffer.
-            std::string batch = state.take_output();
+            // At most 256 KiB at a time: a slow but steady reader shows
+        // progress (last_written), and waiting producers wake between.
+        std::string batch = state.take_output(std::size_t{256} << 10);
             boost::system::error_code ec;
             co_await boost::asio::async_write(stream, boost::asio::buffer(batch), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             state.output_written(std::move(batch));

@@ -12,6 +12,9 @@ inline response server::stream_mismatch(bool sent_stream) {
 
 inline std::variant<response, server::deferred> server::resolve(const sxtp::request& req, call_context& ctx) {
     if (req.verb.name() == "ping") return response{};
+    if (!options_.allowed_origins.empty() && req.headers && req.headers->origin &&
+        std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(), *req.headers->origin) == options_.allowed_origins.end())
+        return refused_origin(req, ctx);
     if (const auto* policy = options_.security.get()) {
         std::string why;
         auto a = policy->authenticate(req, &why);
@@ -39,8 +42,12 @@ inline std::variant<response, server::deferred> server::route(const sxtp::reques
         return condition_response(status_code::invalid, make_condition(u, "unsupported verb", req.path));
     }
     const invoker& inv = invokers_[m.route];
-    if (policy)
+    if (policy) {
         if (auto no = policy->authorize(ctx.caller(), inv.required, req)) return condition_response(no->first, no->second);
+    } else if (!inv.required.empty() && !options_.trusted_network) {
+        return condition_response(status_code::forbidden,
+                                  make_condition(conditions::unauthenticated{}, "this server has no security policy to check the route's capabilities", req.path));
+    }
     if (!inv.sync) return deferred{std::move(m)};
     try {
         return cached(req, inv.cache, inv.sync(req, m.params, ctx));
@@ -74,10 +81,18 @@ inline boost::asio::awaitable<response> server::dispatch(const sxtp::request& re
 }
 
 inline response server::refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
-    reporter_.report(server_event::auth_refused, ctx.peer, "refused " + std::string(req.verb.name()) + ' ' + req.path + ": " + std::string(why),
+    reporter_.report(server_event::auth_refused, ctx.peer, [&] { return "refused " + std::string(req.verb.name()) + ' ' + req.path + ": " + std::string(why); },
                      options_.log);
     c.path = req.path;
     return condition_response(status_code::forbidden, c);
+}
+
+inline response server::refused_origin(const sxtp::request& req, const call_context& ctx) const {
+    const std::string& origin = *req.headers->origin;
+    reporter_.report(server_event::origin_refused, ctx.peer, [&] { return std::string(req.verb.name()) + ' ' + req.path + " from origin " + origin.substr(0, 128); },
+                     options_.log);
+    return condition_response(status_code::forbidden,
+                              make_condition(conditions::origin_not_allowed{origin.substr(0, 256)}, "this origin is not allowed", req.path));
 }
 
 inline response server::cached(const sxtp::request& req, cache_policy policy, response r) const {
@@ -102,8 +117,9 @@ inline response server::cached(const sxtp::request& req, cache_policy policy, re
 }
 
 inline response server::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) {
-    if (options_.log && !ctx.cancelled())
-        options_.log(std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what());
+    if (!ctx.cancelled())
+        reporter_.report(server_event::handler_failed, ctx.peer,
+                         [&] { return std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what(); }, options_.log);
     return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
 }
 
@@ -129,6 +145,19 @@ inline response server::inspect(std::string_view path) const {
         body = std::move((*by_verb.entries().begin()).val);
         body.erase(sx::value::make_keyword_unchecked("verb"));
     } else {
+        // SPEC §5's keys stay at the top level where every verb of the path
+        // agrees (the common case: one params schema for the path's
+        // parameters); each verb's own description is under :endpoints.
+        for (const char* key : {"params-schema", "body-schema", "result-schema", "cache"}) {
+            const sx::value* first = nullptr;
+            bool same = true;
+            for (const auto& e : by_verb.entries()) {
+                const sx::value* v = e.val.find(key);
+                if (!first) first = v;
+                same = same && v && first && *v == *first;
+            }
+            if (same && first) body.insert_or_assign(sx::value::make_keyword_unchecked(key), *first);
+        }
         body.insert_or_assign(sx::value::make_keyword_unchecked("endpoints"), std::move(by_verb));
     }
     body.insert_or_assign(sx::value::make_keyword_unchecked("available-verbs"), std::move(verbs));

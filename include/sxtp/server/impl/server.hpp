@@ -46,6 +46,10 @@ inline void server::handle_raw(std::string_view verb, std::string_view pattern, 
 }
 
 inline net::address server::listen(const net::address& where) {
+    if (const auto unchecked = unchecked_route())
+        throw std::logic_error("sxtp: " + *unchecked +
+                               " requires capabilities but the server has no security policy to check them: set server_options::security, "
+                               "or server_options::trusted_network = true to serve it to every caller");
     using generic = boost::asio::generic::stream_protocol;
     net::address bound = where;
     generic::endpoint ep;
@@ -86,6 +90,13 @@ inline unsigned short server::listen(const boost::asio::ip::tcp::endpoint& where
     a.host = where.address().to_string();
     a.port = where.port();
     return listen(a).port;
+}
+
+inline std::optional<std::string> server::unchecked_route() const {
+    if (options_.security || options_.trusted_network) return std::nullopt;
+    for (std::size_t i = 0; i < invokers_.size(); ++i)
+        if (!invokers_[i].required.empty()) return routes_.describe(i);
+    return std::nullopt;
 }
 
 inline void server::stop_accepting() {
@@ -210,7 +221,14 @@ inline std::string server::source_of(const plain_socket& s) {
     boost::system::error_code ec;
     const auto ep = s.remote_endpoint(ec);
     if (ec) return "unknown";
-    return to_tcp(ep).address().to_string();
+    auto a = to_tcp(ep).address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) a = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+    if (a.is_v4()) return a.to_string();
+    // IPv6: one peer per /64 (a host is handed a whole /64; counting
+    // single addresses would let it open a connection per address)
+    auto bytes = a.to_v6().to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return boost::asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
 inline std::string server::peer_name(const plain_socket& s) {
@@ -229,6 +247,7 @@ inline wire::connection_limits server::first_limits() const {
     wire::connection_limits l = options_.limits;
     l.frames.max_frame = std::min(l.frames.max_frame, policy->options().preauth_limits->frames.max_frame);
     l.max_in_flight = std::min(l.max_in_flight, policy->options().preauth_limits->max_in_flight);
+    l.max_values = std::min(l.max_values, policy->options().preauth_limits->max_values);
     return l;
 }
 

@@ -1,0 +1,141 @@
+// The registry's Redis with credentials and TLS, against a private
+// redis-server configured that way: AUTH with a password and with an ACL
+// user, TLS with a trusted and an untrusted certificate, and the registry
+// announcing and discovering through TLS plus AUTH.
+#include "../support/certs.hpp"
+#include "../support/redis_server.hpp"
+#include "../support/run_coroutine.hpp"
+
+#include <sxtp/mesh/registry.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+using namespace sxtp::mesh;
+using sxtp_test::redis_server;
+namespace asio = boost::asio;
+
+namespace {
+
+template <class F>
+void run(asio::io_context& io, F make) {
+    sxtp_test::run_coroutine(io, std::move(make), std::chrono::seconds(20));
+}
+
+redis_options at(const redis_server& r) {
+    redis_options o;
+    o.port = r.port();
+    o.command_timeout = std::chrono::milliseconds(2000);
+    o.connect_timeout = std::chrono::milliseconds(2000);
+    return o;
+}
+
+// The test certificate as files, for redis-server; removed with the object.
+struct cert_files {
+    sxtp_test::test_certificate cert = sxtp_test::make_test_certificate();
+    std::string dir = "/tmp/sxtp-redis-tls-" + std::to_string(::getpid());
+    std::string cert_file = dir + "-cert.pem", key_file = dir + "-key.pem";
+    cert_files() {
+        std::ofstream(cert_file) << cert.certificate_pem;
+        std::ofstream(key_file) << cert.private_key_pem;
+    }
+    ~cert_files() {
+        std::remove(cert_file.c_str());
+        std::remove(key_file.c_str());
+    }
+    std::vector<std::string> redis_args() const {
+        return {"--tls-cert-file", cert_file, "--tls-key-file", key_file, "--tls-ca-cert-file", cert_file, "--tls-auth-clients", "no"};
+    }
+};
+
+asio::awaitable<redis_reply> ping(redis_connection& c) {
+    std::vector<std::string> cmd{"PING"};
+    co_return co_await c.command(cmd);
+}
+
+} // namespace
+
+TEST_CASE("redis security: AUTH with a password, and a wrong one refused without showing it") {
+    redis_server redis({"--requirepass", "s3cret-pw"});
+    asio::io_context io;
+    auto good = at(redis);
+    good.password = "s3cret-pw";
+    auto wrong = at(redis);
+    wrong.password = "not-the-pw";
+    redis_connection ok(io.get_executor(), good), bad(io.get_executor(), wrong), none(io.get_executor(), at(redis));
+    run(io, [&]() -> asio::awaitable<void> {
+        const redis_reply a = co_await ping(ok);
+        CHECK(a.text == "PONG");
+        const redis_reply b = co_await ping(bad);
+        REQUIRE(b.is_error());
+        CHECK(b.text.find("AUTH refused") != std::string::npos);
+        CHECK(b.text.find("not-the-pw") == std::string::npos);
+        const redis_reply c = co_await ping(none);
+        REQUIRE(c.is_error());
+        CHECK(c.text.find("NOAUTH") != std::string::npos);
+    });
+}
+
+TEST_CASE("redis security: AUTH as an ACL user") {
+    redis_server redis({"--user", "default", "off", "--user", "mesh", "on", ">mesh-pw", "~mesh:*", "+@all"});
+    asio::io_context io;
+    auto user = at(redis);
+    user.username = "mesh";
+    user.password = "mesh-pw";
+    auto other = at(redis);
+    other.username = "mesh";
+    other.password = "wrong";
+    redis_connection ok(io.get_executor(), user), bad(io.get_executor(), other);
+    run(io, [&]() -> asio::awaitable<void> {
+        std::vector<std::string> set{"SET", "mesh:k", "v"};
+        CHECK((co_await ok.command(set)).text == "OK");
+        std::vector<std::string> outside{"SET", "other:k", "v"};  // the ACL's key pattern holds
+        CHECK((co_await ok.command(outside)).is_error());
+        const redis_reply b = co_await ping(bad);
+        REQUIRE(b.is_error());
+        CHECK(b.text.find("AUTH refused") != std::string::npos);
+    });
+}
+
+TEST_CASE("redis security: TLS to a trusted server works, to an untrusted or plain one fails clearly") {
+    cert_files files;
+    redis_server redis(files.redis_args(), true);
+    asio::io_context io;
+    auto trusted = at(redis);
+    trusted.tls = sxtp::net::make_client_tls_context({.ca_pem = files.cert.certificate_pem, .ca_file = {}, .insecure = false});
+    auto untrusted = at(redis);
+    untrusted.tls = sxtp::net::make_client_tls_context({.ca_pem = sxtp_test::make_test_certificate().certificate_pem, .ca_file = {}, .insecure = false});
+    redis_connection ok(io.get_executor(), trusted), bad(io.get_executor(), untrusted), plain(io.get_executor(), at(redis));
+    run(io, [&]() -> asio::awaitable<void> {
+        CHECK((co_await ping(ok)).text == "PONG");
+        const redis_reply b = co_await ping(bad);
+        REQUIRE(b.is_error());
+        CHECK(b.text.find("TLS handshake failed") != std::string::npos);
+        CHECK((co_await ping(plain)).is_error());  // plain RESP to a TLS port: no answer it understands
+    });
+}
+
+TEST_CASE("redis security: the registry announces and discovers through TLS and AUTH") {
+    cert_files files;
+    auto args = files.redis_args();
+    args.insert(args.end(), {"--requirepass", "reg-pw"});
+    redis_server redis(args, true);
+    asio::io_context io;
+    auto o = at(redis);
+    o.password = "reg-pw";
+    o.tls = sxtp::net::make_client_tls_context({.ca_pem = files.cert.certificate_pem, .ca_file = {}, .insecure = false});
+    registry announcer(io.get_executor(), o), watcher(io.get_executor(), o);
+    run(io, [&]() -> asio::awaitable<void> {
+        const std::string id = co_await announcer.announce("secure-svc", "127.0.0.1", 7443, true);
+        CHECK_FALSE(id.empty());
+        const auto nodes = co_await watcher.discover("secure-svc");
+        REQUIRE(nodes.size() == 1);
+        CHECK(nodes[0].port == 7443);
+        co_await announcer.withdraw();
+    });
+}
