@@ -6,6 +6,7 @@
 #include "../support/redis_server.hpp"
 #include "../support/run_coroutine.hpp"
 
+#include <sxtp/mesh/internal.hpp>
 #include <sxtp/mesh/registry.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -137,5 +138,48 @@ TEST_CASE("redis security: the registry announces and discovers through TLS and 
         REQUIRE(nodes.size() == 1);
         CHECK(nodes[0].port == 7443);
         co_await announcer.withdraw();
+    });
+}
+
+TEST_CASE("redis security: internal calls between mesh nodes HMAC-signed over TLS, discovered through TLS Redis") {
+    cert_files files;
+    auto args = files.redis_args();
+    args.insert(args.end(), {"--requirepass", "reg-pw"});
+    redis_server redis(args, true);
+    asio::io_context io;
+    auto ro = at(redis);
+    ro.password = "reg-pw";
+    ro.tls = sxtp::net::make_client_tls_context({.ca_pem = files.cert.certificate_pem, .ca_file = {}, .insecure = false});
+
+    // A node: TLS, a policy with one HMAC key, an internal data route.
+    sxtp::security_options sec;
+    sec.hmac_keys = {{.id = "mesh", .secrets = {"mesh-s3cret"}, .principal = "relations-caller", .capabilities = {}}};
+    sxtp::server_options so;
+    so.security = std::make_shared<sxtp::security_policy>(sec);
+    so.tls = sxtp::net::make_server_tls_context({.certificate_chain_pem = files.cert.certificate_pem, .private_key_pem = files.cert.private_key_pem,
+                                                 .certificate_chain_file = {}, .private_key_file = {}});
+    sxtp::server node(io.get_executor(), so);
+    serve_data(node, "whoami", [](const sxtp::sx::value&, sxtp::call_context& ctx) -> sxtp::sx::value { return sxtp::sx::value(ctx.caller().name); });
+    const auto where = node.listen("sxtps://127.0.0.1:0");
+    registry node_registry(io.get_executor(), ro), client_registry(io.get_executor(), ro);
+
+    auto mesh_with = [&](std::string secret) {
+        mesh_options mo;
+        mo.client.tls = sxtp::net::make_client_tls_context({.ca_pem = files.cert.certificate_pem, .ca_file = {}, .insecure = false});
+        mo.client.hmac = sxtp::client_options::hmac_credentials{"mesh", std::move(secret)};
+        mo.client.keepalive_interval = std::chrono::milliseconds(0);
+        return std::make_unique<mesh_client>(io.get_executor(), client_registry, mo);
+    };
+    auto signed_mesh = mesh_with("mesh-s3cret");
+    auto wrong_mesh = mesh_with("not-the-secret");
+    run(io, [&]() -> asio::awaitable<void> {
+        co_await node_registry.announce("relations", "127.0.0.1", where.port, true);
+        const sxtp::response r = co_await fetch_data(*signed_mesh, "relations", "whoami");
+        REQUIRE(r.status.code() == sxtp::status_code::ok);
+        CHECK(*r.body == sxtp::sx::value("relations-caller"));  // the signed caller reached the handler
+        const sxtp::response refused = co_await fetch_data(*wrong_mesh, "relations", "whoami");
+        CHECK(refused.status.code() == sxtp::status_code::forbidden);
+        co_await node_registry.withdraw();
+        node.stop_accepting();
     });
 }
