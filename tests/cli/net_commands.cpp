@@ -183,6 +183,24 @@ TEST_CASE("cli: call, inspect and ping over every transport") {
     CHECK(ping.out.find("seq=3 time=") != std::string::npos);
 }
 
+TEST_CASE("cli: health prints serving and exits 0, otherwise not; inspect on / lists the routes") {
+    live_server s(kind::tcp);
+    s.h.srv->set_health("down-svc", false);
+    auto up = run_tool({"health", s.uri("/")});
+    CHECK(up.status == 0);
+    CHECK(up.out == "serving\n");
+    auto down = run_tool({"health", s.uri("/"), "--service", "down-svc"});
+    CHECK(down.status != 0);
+    CHECK(down.out == "not-serving\n");
+    auto unknown = run_tool({"health", s.uri("/"), "--service", "no-such"});
+    CHECK(unknown.status == 4);
+    auto routes = run_tool({"inspect", s.uri("/")});
+    CHECK(routes.status == 0);
+    CHECK(routes.out.find(":routes") != std::string::npos);
+    CHECK(routes.out.find(":path \"/echo\"") != std::string::npos);
+    CHECK(routes.out.find(":path \"/guarded\"") != std::string::npos);
+}
+
 TEST_CASE("cli: bad input, refusals and unreachable servers have their exit statuses") {
     live_server s(kind::tcp);
     auto bad_sx = run_tool({"call", s.uri("/echo"), "echo", "--body", "{:b [1]}"});

@@ -6,6 +6,7 @@
 //   sxtp call URI VERB [OPTIONS]    one request, its answer
 //   sxtp inspect URI [OPTIONS]      what a path offers
 //   sxtp ping URI [--count N]       round-trip time
+//   sxtp health URI [--service NAME]  "serving" (exit 0) or not
 //   sxtp subscribe URI [OPTIONS]    a stream's events as they arrive
 //
 // FILE "-" or absent reads standard input. Invalid input prints
@@ -41,6 +42,9 @@ Requests (URI: sxtp://host[:port]/path, sxtps://host[:port]/path, unix:/socket/p
                               answer's body. `sxtp URI` alone is `sxtp call URI`
   inspect URI                 what the path offers: verbs, capabilities, schemas, cache
   ping URI [--count N]        round-trip time of N pings (default 1)
+  health URI [--service NAME] print the server's (or a named service's) health:
+                              "serving" exits 0, "not-serving" exits 5
+  inspect URI/                (the path "/") every route: verbs, capabilities, schemas
   subscribe URI               open a stream (verb subscribe unless --verb) and print
                               each event or chunk as it arrives; Ctrl-C cancels it
                               and exits 0
@@ -212,6 +216,8 @@ int net_main(const std::vector<std::string_view>& args) {
             if (!need(a, o.cacert)) return usage_error("--cacert needs a file");
         } else if (a == "--insecure") {
             o.insecure = true;
+        } else if (a == "--service") {
+            if (!need(a, o.service)) return usage_error("--service needs a name");
         } else if (a == "--plaintext-credentials") {
             o.plaintext_credentials = true;
         } else if (a == "--full") {
@@ -237,6 +243,7 @@ int net_main(const std::vector<std::string_view>& args) {
     if (!where) return usage_error("bad URI '" + o.uri + "': " + where.error().message);
     try {
         if (o.command == "ping") return sxtp_tool::ping_command(o, *where);
+        if (o.command == "health") return sxtp_tool::health_command(o, *where);
         if (o.command == "subscribe") return sxtp_tool::subscribe_command(o, *where);
         return sxtp_tool::call_command(o, *where);
     } catch (const std::exception& e) {
@@ -259,7 +266,7 @@ int main(int argc, char** argv) {
                   << " (SXTP/" << SXTP_PROTOCOL_VERSION << ")\n";
         return 0;
     }
-    if (args[0] == "call" || args[0] == "inspect" || args[0] == "ping" || args[0] == "subscribe") return net_main(args);
+    if (args[0] == "call" || args[0] == "inspect" || args[0] == "ping" || args[0] == "health" || args[0] == "subscribe") return net_main(args);
     if (args[0].starts_with("sxtp://") || args[0].starts_with("sxtps://") || args[0].starts_with("unix:") || args[0].starts_with("sxtp+unix://")) {
         std::vector<std::string_view> as_call{"call"};  // `sxtp URI [OPTIONS]`: navigate
         as_call.insert(as_call.end(), args.begin(), args.end());

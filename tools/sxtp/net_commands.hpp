@@ -49,6 +49,7 @@ struct net_options {
     std::optional<std::string> cacert;
     bool insecure = false;
     bool plaintext_credentials = false;  // --plaintext-credentials
+    std::optional<std::string> service;  // health --service
     std::optional<bool> color;  // --color / --no-color; default: when stdout is a terminal and NO_COLOR is unset
     bool full = false;          // print the whole response message
     int count = 1;              // ping
@@ -330,6 +331,30 @@ int ping_command(const net_options& o, const sxtp::net::address& where) {
         }
         c.close();
         co_return status;
+    });
+}
+
+// `health`: prints serving or not-serving; exit 0 only for serving.
+int health_command(const net_options& o, const sxtp::net::address& where) {
+    auto copts = build_client_options(o);
+    if (!copts) return exit_local_error;
+    return run_io([&](asio::io_context& io) -> asio::awaitable<int> {
+        sxtp::client c(io.get_executor(), where, *copts);
+        sxtp::request h;
+        h.verb = sx::symbol("health");
+        h.path = o.path.value_or(where.path);
+        if (o.service) h.params = sx::value::dict(sx::value::make_keyword_unchecked("service"), sx::value(*o.service));
+        sxtp::call_options call;
+        call.timeout = o.timeout.value_or(std::chrono::milliseconds(5000));
+        const sxtp::response r = co_await c.call_raw(h, call);
+        c.close();
+        const sx::value* status = r.status.is_success() && r.body && r.body->is_dict() ? r.body->find("status") : nullptr;
+        if (!status || !status->is_keyword()) {
+            print_answer(o, r);
+            co_return r.status.is_success() ? exit_server_status : exit_for(r);
+        }
+        std::cout << status->name() << '\n';
+        co_return status->name() == "serving" ? exit_success : exit_server_status;
     });
 }
 

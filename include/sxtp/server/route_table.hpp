@@ -128,6 +128,8 @@ public:
     }
 
     std::size_t size() const noexcept { return routes_.size(); }
+    /// Route `i`'s pattern, as registered.
+    std::string_view pattern(std::size_t i) const { return routes_.at(i).pattern; }
     /// Route `i` as "VERB PATTERN", for messages.
     std::string describe(std::size_t i) const { return routes_.at(i).verb + ' ' + routes_.at(i).pattern; }
 

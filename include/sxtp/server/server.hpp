@@ -90,6 +90,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -224,6 +225,15 @@ public:
     std::size_t connections() const noexcept { return connections_.size(); }
     /// What the server refused, limited and closed so far (any thread).
     server_stats stats() const noexcept { return reporter_.snapshot(); }
+
+    /// Health, as gRPC's grpc.health.v1: `(request :verb health :path P
+    /// [:params {:service "NAME"}])` is answered on any path, like ping
+    /// before authentication (load balancers ask it), with `{:status
+    /// :serving}` or `{:status :not-serving}`. The server itself (no
+    /// :service, or "") is serving until a graceful shutdown starts; a
+    /// named service is what set_health() said last; an unknown name is
+    /// `not-found`/`resource-not-found`. Any thread.
+    void set_health(std::string service, bool serving);
     /// Bytes of answers waiting for their peers, over all connections (as
     /// each connection last published it: exact on one thread, a moment
     /// behind for connections on other workers).
@@ -281,6 +291,11 @@ private:
     // A refused authentication: the peer learns which check failed, the log
     // also who was refused. Neither sees a secret.
     response refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const;
+
+    // The answer to `health` (see set_health).
+    response health(const sxtp::request& req) const;
+    // inspect on "/" where no route is: every route's description.
+    response inspect_routes() const;
 
     // SPEC §6: `:origin` outside allowed_origins (counted, logged).
     response refused_origin(const sxtp::request& req, const call_context& ctx) const;
@@ -387,6 +402,9 @@ private:
     std::map<std::string, peer_count, std::less<>> peers_;  // by source address
     mutable detail::server_reporter reporter_;  // counters and the rate-limited log: thread-safe
     bool shutting_down_ = false;
+    std::atomic<bool> draining_{false};                  // shutdown began (read by every worker)
+    mutable std::mutex health_mutex_;
+    std::map<std::string, bool, std::less<>> health_;  // set_health()
     std::unique_ptr<boost::asio::steady_timer> drain_timer_;
     std::function<void()> on_drained_;
 };

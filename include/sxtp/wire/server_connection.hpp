@@ -207,7 +207,8 @@ public:
     /// stream: `(credit :tag T :n n)`.
     void grant(request_id id, std::int64_t n);
 
-    /// Graceful shutdown: from now on new requests are answered shutting-down.
+    /// Graceful shutdown: from now on new requests are answered shutting-down
+    /// (except `health`, which goes to the server to be answered not-serving).
     void begin_shutdown() noexcept { shutting_down_ = true; }
 
     // -- output ---------------------------------------------------------------

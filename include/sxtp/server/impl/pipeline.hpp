@@ -12,6 +12,7 @@ inline response server::stream_mismatch(bool sent_stream) {
 
 inline std::variant<response, server::deferred> server::resolve(const sxtp::request& req, call_context& ctx) {
     if (req.verb.name() == "ping") return response{};
+    if (req.verb.name() == "health") return health(req);
     if (!options_.allowed_origins.empty() && req.headers && req.headers->origin &&
         std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(), *req.headers->origin) == options_.allowed_origins.end())
         return refused_origin(req, ctx);
@@ -28,10 +29,10 @@ inline std::variant<response, server::deferred> server::resolve(const sxtp::requ
 inline std::variant<response, server::deferred> server::route(const sxtp::request& req, call_context& ctx) {
     const std::string_view verb = req.verb.name();
     const auto* policy = options_.security.get();
-    if (verb == "inspect" && !routes_.routes_for(req.path).empty()) {
+    if (verb == "inspect" && (req.path == "/" || !routes_.routes_for(req.path).empty())) {
         if (policy)
             if (auto no = policy->authorize(ctx.caller(), {}, req)) return condition_response(no->first, no->second);
-        return inspect(req.path);
+        return routes_.routes_for(req.path).empty() ? inspect_routes() : inspect(req.path);
     }
     auto m = routes_.find(verb, req.path);
     if (m.kind == route_table::match::not_found)
@@ -121,6 +122,36 @@ inline response server::handler_failed(const sxtp::request& req, const call_cont
         reporter_.report(server_event::handler_failed, ctx.peer,
                          [&] { return std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what(); }, options_.log);
     return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
+}
+
+inline response server::health(const sxtp::request& req) const {
+    std::string service;
+    if (req.params && req.params->is_dict())
+        if (const sx::value* s = req.params->find("service"); s && s->is_string()) service = std::string(s->as_string());
+    bool serving = !draining_;
+    if (!service.empty()) {
+        std::lock_guard lock(health_mutex_);
+        const auto it = health_.find(service);
+        if (it == health_.end())
+            return condition_response(status_code::not_found,
+                                      make_condition(conditions::resource_not_found{}, "no such service: " + service.substr(0, 128), req.path));
+        serving = serving && it->second;
+    }
+    response r;
+    r.body = sx::value::dict(sx::value::make_keyword_unchecked("status"), sx::value::make_keyword_unchecked(serving ? "serving" : "not-serving"));
+    return r;
+}
+
+inline response server::inspect_routes() const {
+    sx::value routes = sx::value::make_list();
+    for (std::size_t i = 0; i < describers_.size(); ++i) {
+        sx::value d = describers_[i]();
+        d.insert_or_assign(sx::value::make_keyword_unchecked("path"), sx::value(std::string(routes_.pattern(i))));
+        routes.push_back(std::move(d));
+    }
+    response r;
+    r.body = sx::value::dict(sx::value::make_keyword_unchecked("routes"), std::move(routes));
+    return r;
 }
 
 inline response server::inspect(std::string_view path) const {

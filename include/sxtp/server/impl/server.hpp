@@ -99,6 +99,11 @@ inline std::optional<std::string> server::unchecked_route() const {
     return std::nullopt;
 }
 
+inline void server::set_health(std::string service, bool serving) {
+    std::lock_guard lock(health_mutex_);
+    health_.insert_or_assign(std::move(service), serving);
+}
+
 inline void server::stop_accepting() {
     for (auto& l : listeners_) {
         boost::system::error_code ignored;
@@ -111,6 +116,7 @@ inline void server::stop_accepting() {
 inline void server::shutdown(std::chrono::milliseconds drain, std::function<void()> done) {
     stop_accepting();
     shutting_down_ = true;
+    draining_ = true;
     on_drained_ = std::move(done);
     for (auto& [p, c] : connections_) boost::asio::dispatch(c->executor(), [c = c] { c->begin_shutdown(); });
     drain_timer_ = std::make_unique<boost::asio::steady_timer>(ex_, drain);

@@ -187,7 +187,7 @@ inline std::optional<connection_event> server_connection::on_payload(std::string
                                            make_condition(conditions::malformed_message{}, "this tag is already in flight"));
         return std::nullopt;
     }
-    if (shutting_down_) {
+    if (shutting_down_ && req->verb.name() != "health") {  // health goes on: it says not-serving
         answer_now(tag, status_code::unavailable, make_condition(conditions::shutting_down{}, "shutting down"));
         return std::nullopt;
     }
