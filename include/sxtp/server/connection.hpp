@@ -140,12 +140,13 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
     // Every byte held for the peer (server_options::connection_budget).
     std::size_t budget_used() const noexcept { return state.bytes_held() + upload_bytes; }
     // Whether reading must wait: more answers queued than max_pending_output,
-    // or the connection over its budget with answers (queued or held) that
-    // only the peer's reading drains. The frame buffer is left out (bounded
-    // by max_frame: pausing mid-frame would stall a peer that writes a whole
-    // frame before reading), and so are upload chunks (bounded by withheld
-    // credit: pausing would also stop the credit and cancel frames a
-    // bidirectional stream needs to go on).
+    // or the connection over its budget with answers waiting: queued ones
+    // drain as the peer reads (a bidirectional stream's credit and cancel
+    // frames are then read again), held ones when the answer before them
+    // completes.
+    // The frame buffer is left out (bounded by max_frame: pausing mid-frame
+    // would stall a peer that writes a whole frame before reading); upload
+    // chunks count, and are further bounded by withheld credit.
     bool over_budget() const noexcept {
         const std::size_t answers = state.output_size() + state.held_bytes();
         if (state.output_size() > srv.options_.max_pending_output) return true;
