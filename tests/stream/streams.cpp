@@ -61,10 +61,10 @@ struct sum : endpoint<"create", "/sum"> {
 };
 
 /// Bidirectional: every string the client sends comes back upper-cased.
+/// (A chunk type makes it a server stream: no `streaming = true` needed.)
 struct shout : endpoint<"mutate", "/shout"> {
     using request_chunk = std::string;
     using chunk = std::string;
-    static constexpr bool streaming = true;
 };
 
 struct observed {

@@ -127,3 +127,33 @@ TEST_CASE("endpoint: the handler trait accepts plain and awaitable handlers") {
     fake_context ctx;
     CHECK(with_reply(blog::post_ref{"x", {}}, no_body{}, ctx).status() == status_code::not_found);
 }
+
+namespace {
+struct implied_stream : sxtp::endpoint<"subscribe", "/implied"> {
+    using chunk = std::string;
+};
+struct implied_events : sxtp::endpoint<"subscribe", "/implied-events"> {
+    struct ping_event {
+        static constexpr std::string_view sxtp_event = "tick";
+        BOOST_HANA_DEFINE_STRUCT(ping_event, (std::int64_t, n));
+    };
+    using events = sxtp::events<ping_event>;
+};
+struct said_stream : sxtp::endpoint<"subscribe", "/said"> {
+    using chunk = std::string;
+    static constexpr bool streaming = true;  // still accepted
+};
+struct plain_call : sxtp::endpoint<"fetch", "/plain"> {
+    using result = std::string;
+};
+} // namespace
+
+TEST_CASE("endpoint: a chunk type or events make a server stream; saying streaming = true is still accepted") {
+    STATIC_REQUIRE(sxtp::endpoint_check<implied_stream>::ok);
+    STATIC_REQUIRE(sxtp::server_streams<implied_stream>);
+    STATIC_REQUIRE(sxtp::server_streams<implied_events>);
+    STATIC_REQUIRE(sxtp::server_streams<said_stream>);
+    STATIC_REQUIRE_FALSE(sxtp::server_streams<plain_call>);
+    STATIC_REQUIRE(sxtp::is_stream_endpoint<implied_stream>);
+    CHECK(sxtp::describe_endpoint<implied_stream>().find("streaming")->as_bool());
+}

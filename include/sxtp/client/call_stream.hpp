@@ -87,7 +87,7 @@ public:
 
     /// The next chunk or event; std::nullopt once the stream has ended.
     boost::asio::awaitable<std::optional<item_type>> next()
-        requires E::streaming
+        requires server_streams<E>
     {
         for (;;) {
             if (failure_) co_return std::nullopt;
@@ -146,7 +146,7 @@ public:
 
     /// The answer of a client-streaming endpoint (waits for it).
     boost::asio::awaitable<reply<E>> result()
-        requires(client_streams<E> && !E::streaming)
+        requires(client_streams<E> && !server_streams<E>)
     {
         response r = co_await raw_.answer();
         co_return client::to_reply<E>(std::move(r));
@@ -199,7 +199,7 @@ private:
 template <class E>
 boost::asio::awaitable<call_stream<E>> client::open(typename E::params params, typename E::body body, call_options opts) {
     sxtp::request req = make_stream_request<E>(params, body);
-    raw_stream s = co_await open_raw(std::move(req), std::move(opts), E::streaming && !client_streams<E>);
+    raw_stream s = co_await open_raw(std::move(req), std::move(opts), server_streams<E> && !client_streams<E>);
     co_return call_stream<E>(std::move(s));
 }
 

@@ -1,7 +1,7 @@
 // sxtp/server/stream.hpp — what a handler knows of its call (call_context),
 // and the typed stream a streaming handler writes to and reads from.
 //
-// A handler of a streaming endpoint (E::streaming, or E::request_chunk) is
+// A handler of a streaming endpoint (server_streams<E>, or E::request_chunk) is
 // callable as
 //     handler(const E::params&, const E::body&, sxtp::stream<E>&)
 // and returns boost::asio::awaitable of void, E::result or reply<E>:
@@ -138,7 +138,7 @@ public:
     /// Sends the stream head now (with response_headers and set_cookie),
     /// rather than with the first write. False when the call is over.
     boost::asio::awaitable<bool> open()
-        requires E::streaming
+        requires server_streams<E>
     {
         return port_.open(head(), E::events::size > 0);
     }

@@ -21,11 +21,12 @@
 //   cache         cache_policy::none (SPEC §8)
 //   raises        raises<>           declared condition types
 //   streaming     false              whether the answer is a stream of chunks
-//                                    and/or events
+//                                    and/or events: implied by a chunk type or
+//                                    events (saying it is still accepted)
 //
-// The four shapes of a call (SPEC §3): unary; server streaming (`streaming`,
-// with `chunk` and/or `events`); client streaming (`request_chunk`, one
-// `result`); bidirectional (both).
+// The four shapes of a call (SPEC §3): unary; server streaming (`chunk`
+// and/or `events`: server_streams<E>); client streaming (`request_chunk`,
+// one `result`); bidirectional (both).
 //
 // An event type is any marshallable type with a name:
 //   struct new_post { static constexpr std::string_view sxtp_event = "new-post"; … };
@@ -245,8 +246,6 @@ struct endpoint_check {
     static_assert(typed::marshallable<typename E::request_chunk>, "sxtp: the endpoint's request_chunk type cannot be marshalled to SX");
     static_assert(!E::streaming || !std::is_same_v<typename E::chunk, no_chunk> || E::events::size > 0,
                   "sxtp: a streaming endpoint must name the type of its chunks: using chunk = …; (or its events: using events = sxtp::events<…>;)");
-    static_assert(E::streaming || (std::is_same_v<typename E::chunk, no_chunk> && E::events::size == 0),
-                  "sxtp: an endpoint with a chunk type or events must say static constexpr bool streaming = true;");
     // Completing raises<...> and capabilities<...> runs their own checks.
     static constexpr bool ok = sizeof(typename E::raises) > 0 && sizeof(typename E::capabilities) > 0;
 };
@@ -254,9 +253,13 @@ struct endpoint_check {
 /// Whether the client sends a stream of chunks after the request.
 template <class E>
 inline constexpr bool client_streams = !std::is_same_v<typename E::request_chunk, no_chunk>;
+/// Whether the answer is a stream: the endpoint names a chunk type or events
+/// (or says `streaming = true`).
+template <class E>
+inline constexpr bool server_streams = E::streaming || !std::is_same_v<typename E::chunk, no_chunk> || E::events::size > 0;
 /// Whether the call is anything but unary.
 template <class E>
-inline constexpr bool is_stream_endpoint = E::streaming || client_streams<E>;
+inline constexpr bool is_stream_endpoint = server_streams<E> || client_streams<E>;
 
 /// An endpoint type that passes every check.
 template <class E>

@@ -122,7 +122,7 @@ sx::value describe_endpoint() {
                                   sx::value::make_keyword_unchecked("required-capabilities"), std::move(caps),
                                   sx::value::make_keyword_unchecked("params-schema"), typed::schema_of<typename E::params>(),
                                   sx::value::make_keyword_unchecked("cache"), sx::value::make_keyword_unchecked(cache),
-                                  sx::value::make_keyword_unchecked("streaming"), E::streaming);
+                                  sx::value::make_keyword_unchecked("streaming"), server_streams<E>);
     if constexpr (!std::is_same_v<typename E::body, no_body>)
         d.insert_or_assign(sx::value::make_keyword_unchecked("body-schema"), typed::schema_of<typename E::body>());
     if constexpr (!std::is_same_v<typename E::result, no_result>)

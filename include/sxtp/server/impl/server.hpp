@@ -191,7 +191,7 @@ inline void server::handle_stream(F handler) {
         } else {
             out.emplace(co_await (*h)(args->params, args->body, s));
         }
-        if constexpr (E::streaming) {
+        if constexpr (server_streams<E>) {
             if (out->ok() && !s.opened()) {  // an empty stream: head, then done
                 bool opened = co_await s.open();
                 (void)opened;
