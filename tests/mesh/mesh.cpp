@@ -2,7 +2,7 @@
 // through a private redis-server; internal calls; a node killed under load;
 // Redis stopped and restarted under load; a graceful shutdown.
 #include "../support/net_harness.hpp"
-#include "../support/redis_server.hpp"
+#include "redis_helpers.hpp"
 
 #include <sxtp/mesh/internal.hpp>
 
@@ -17,11 +17,7 @@ namespace asio = boost::asio;
 namespace {
 
 redis_options at(const redis_server& r) {
-    redis_options o;
-    o.port = r.port();
-    o.command_timeout = std::chrono::milliseconds(500);
-    o.connect_timeout = std::chrono::milliseconds(300);
-    return o;
+    return sxtp_test::redis_at(r, std::chrono::milliseconds(500), std::chrono::milliseconds(300));
 }
 
 registry_options fast_registry() {

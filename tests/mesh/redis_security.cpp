@@ -3,8 +3,7 @@
 // user, TLS with a trusted and an untrusted certificate, and the registry
 // announcing and discovering through TLS plus AUTH.
 #include "../support/certs.hpp"
-#include "../support/redis_server.hpp"
-#include "../support/run_coroutine.hpp"
+#include "redis_helpers.hpp"
 
 #include <sxtp/mesh/internal.hpp>
 #include <sxtp/mesh/registry.hpp>
@@ -23,17 +22,11 @@ namespace asio = boost::asio;
 
 namespace {
 
-template <class F>
-void run(asio::io_context& io, F make) {
-    sxtp_test::run_coroutine(io, std::move(make), std::chrono::seconds(20));
-}
+using sxtp_test::ping;
+using sxtp_test::run;
 
 redis_options at(const redis_server& r) {
-    redis_options o;
-    o.port = r.port();
-    o.command_timeout = std::chrono::milliseconds(2000);
-    o.connect_timeout = std::chrono::milliseconds(2000);
-    return o;
+    return sxtp_test::redis_at(r, std::chrono::milliseconds(2000), std::chrono::milliseconds(2000));
 }
 
 // The test certificate as files, for redis-server; removed with the object.
@@ -53,11 +46,6 @@ struct cert_files {
         return {"--tls-cert-file", cert_file, "--tls-key-file", key_file, "--tls-ca-cert-file", cert_file, "--tls-auth-clients", "no"};
     }
 };
-
-asio::awaitable<redis_reply> ping(redis_connection& c) {
-    std::vector<std::string> cmd{"PING"};
-    co_return co_await c.command(cmd);
-}
 
 } // namespace
 
@@ -123,6 +111,14 @@ TEST_CASE("redis security: TLS to a trusted server works, to an untrusted or pla
         const auto got3 = co_await ping(plain);  // (not inside a Catch macro: g++ 12 would await it again)
         CHECK(got3.is_error());  // plain RESP to a TLS port: no answer it understands
     });
+}
+
+TEST_CASE("redis security: close() at any step of a TLS command in flight answers it and the next command reconnects") {
+    cert_files files;
+    redis_server redis(files.redis_args(), true);
+    auto o = at(redis);
+    o.tls = sxtp::net::make_client_tls_context({.ca_pem = files.cert.certificate_pem, .ca_file = {}, .insecure = false});
+    CHECK(sxtp_test::close_at_every_step(o) > 4);
 }
 
 TEST_CASE("redis security: the registry announces and discovers through TLS and AUTH") {

@@ -1,8 +1,7 @@
 // Redis discovery against a private redis-server: the RESP connection,
 // register/expire/discover, withdraw, Redis down (cached nodes) and back
 // (nodes re-registered).
-#include "../support/redis_server.hpp"
-#include "../support/run_coroutine.hpp"
+#include "redis_helpers.hpp"
 
 #include <sxtp/mesh/registry.hpp>
 
@@ -19,10 +18,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-template <class F>
-void run(asio::io_context& io, F make) {
-    sxtp_test::run_coroutine(io, std::move(make), std::chrono::seconds(20));
-}
+using sxtp_test::run;
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
     asio::steady_timer t(co_await asio::this_coro::executor, d);
@@ -30,11 +26,7 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }
 
 redis_options at(const redis_server& r) {
-    redis_options o;
-    o.port = r.port();
-    o.command_timeout = std::chrono::milliseconds(1000);
-    o.connect_timeout = std::chrono::milliseconds(500);
-    return o;
+    return sxtp_test::redis_at(r, std::chrono::milliseconds(1000), std::chrono::milliseconds(500));
 }
 
 } // namespace
@@ -85,6 +77,11 @@ TEST_CASE("redis: a server that is down is an error reply, and the next command 
         auto back = co_await c.command(ping);
         CHECK(back.text == "PONG");
     });
+}
+
+TEST_CASE("redis: close() at any step of a command in flight answers it and the next command reconnects") {
+    redis_server redis;
+    CHECK(sxtp_test::close_at_every_step(at(redis)) > 2);
 }
 
 TEST_CASE("registry: nodes register in the Mesh format, are discovered, expire and withdraw") {

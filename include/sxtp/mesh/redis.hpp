@@ -99,16 +99,25 @@ public:
         co_return r;
     }
 
-    /// Closes the connection (the next command reconnects).
+    /// Closes the connection (the next command reconnects). A command in
+    /// flight is answered with an error reply; its TLS stream and RESP
+    /// reader are released by that command when it ends, never under it.
     void close() {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+        if (!busy_) release();
+    }
+    bool connected() const noexcept { return socket_.is_open() && reader_ != nullptr; }
+
+private:
+    // Drops the TLS stream and the reader: only when no operation uses them.
+    void release() {
         boost::system::error_code ignored;
         socket_.close(ignored);
         tls_.reset();
         reader_.reset();
     }
-    bool connected() const noexcept { return socket_.is_open() && reader_ != nullptr; }
 
-private:
     struct reader_deleter {
         void operator()(redisReader* r) const { redisReaderFree(r); }
     };
@@ -148,7 +157,7 @@ private:
     };
 
     boost::asio::awaitable<bool> connect(std::string& why) {
-        close();
+        release();
         boost::system::error_code ec;
         deadline d(*this, options_.connect_timeout);
         boost::asio::ip::tcp::resolver resolver(ex_);
@@ -156,7 +165,7 @@ private:
         if (!ec) co_await boost::asio::async_connect(socket_, results, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (ec || *d.fired) {
             why = *d.fired ? "connect timed out" : ec.message();
-            close();
+            release();
             co_return false;
         }
         socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
@@ -166,7 +175,7 @@ private:
             co_await tls_->async_handshake(boost::asio::ssl::stream_base::client, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             if (ec || *d.fired) {
                 why = *d.fired ? "TLS handshake timed out" : "TLS handshake failed: " + ec.message();
-                close();
+                release();
                 co_return false;
             }
         }
@@ -183,7 +192,7 @@ private:
             redis_reply a = co_await round_trip(std::move(auth));
             if (a.is_error()) {
                 why = "AUTH refused";  // never the password
-                close();
+                release();
                 co_return false;
             }
         }
@@ -224,7 +233,7 @@ private:
             void* raw = nullptr;
             if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK) {
                 const std::string why = reader_->errstr;
-                close();
+                release();
                 co_return redis_reply::error("ERR protocol: " + why);
             }
             if (raw) {
@@ -239,13 +248,13 @@ private:
             if (ec) break;
             received += got;
             if (received > options_.max_reply_bytes) {
-                close();
+                release();
                 co_return redis_reply::error("ERR reply larger than " + std::to_string(options_.max_reply_bytes) + " bytes");
             }
             redisReaderFeed(reader_.get(), buf, got);
         }
         const std::string why = *d.fired ? std::string("timed out") : ec.message();
-        close();
+        release();
         co_return redis_reply::error("ERR connection: " + why);
     }
 
