@@ -17,7 +17,7 @@ struct square : sxtp::endpoint<"fetch", "/square/{n}"> {
 int main() {
     sxtp::io_pool pool(2);                 // two threads, an io_context each
     sxtp::server server(pool.executors());  // the first accepts; connections alternate
-    server.handle<square>([](const number& x, const sxtp::no_body&, sxtp::call_context&) -> number {
+    server.handle<square>([](const number& x) -> number {
         return {x.n * x.n};  // runs inline on its connection's thread
     });
     const auto where = server.listen("sxtp://127.0.0.1:0");
@@ -28,7 +28,7 @@ int main() {
     std::int64_t sum = 0;
     boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
         for (std::int64_t i = 1; i <= 10; ++i) {
-            auto r = co_await (i % 2 ? a : b).call<square>(number{i});
+            auto r = co_await (i % 2 ? a : b).call<square>({i});
             if (r.ok()) sum += r.value().n;
         }
         a.close();

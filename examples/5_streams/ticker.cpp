@@ -15,16 +15,14 @@ struct tick {
 };
 struct ticker : sxtp::endpoint<"subscribe", "/ticker"> {
     using params = ticker_params;
-    using chunk = tick;  // each (chunk :seq … :body {:price … :seq …})
-    static constexpr bool streaming = true;
+    using chunk = tick;  // a chunk type makes it a stream: each (chunk :seq … :body {:price … :seq …})
 };
 
 int main() {
     boost::asio::io_context io;
 
     sxtp::server server(io.get_executor());
-    server.handle<ticker>([](const ticker_params& p, const sxtp::no_body&,
-                             sxtp::stream<ticker>& out) -> boost::asio::awaitable<void> {
+    server.handle<ticker>([](const ticker_params& p, sxtp::stream<ticker>& out) -> boost::asio::awaitable<void> {
         for (std::int64_t i = 0; i < p.n; ++i) {
             const tick t{i, 100.0 + 0.25 * static_cast<double>(i)};
             if (!co_await out.write(t)) co_return;  // waits for credit; false once cancelled
@@ -34,8 +32,7 @@ int main() {
 
     sxtp::client client(io.get_executor(), where);
     boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
-        const ticker_params want{"SXTP", 5};
-        auto prices = co_await client.open<ticker>(want);
+        auto prices = co_await client.open<ticker>({"SXTP", 5});
         while (auto t = co_await prices.next())  // credit flows back as you read
             std::cout << "tick " << t->seq << ": " << t->price << '\n';
         std::cout << (prices.ok() ? "done" : std::string(prices.condition().type.name())) << '\n';

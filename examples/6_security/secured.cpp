@@ -24,7 +24,7 @@ int main() {
     sxtp::server_options options;
     options.security = std::make_shared<sxtp::security_policy>(security);
     sxtp::server server(io.get_executor(), options);
-    server.handle<balance>([](const account& a, const sxtp::no_body&, sxtp::call_context& ctx) -> std::int64_t {
+    server.handle<balance>([](const account& a, sxtp::call_context& ctx) -> std::int64_t {
         std::cout << "asked by " << ctx.caller().name << '\n';
         return a.id * 100;
     });
@@ -39,11 +39,11 @@ int main() {
     sxtp::client billing(io.get_executor(), where, signed_calls), alice(io.get_executor(), where, public_calls);
 
     boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
-        auto first = co_await billing.call<balance>(account{7});
-        auto again = co_await billing.call<balance>(account{7});  // revalidated: not-modified, body from the cache
+        auto first = co_await billing.call<balance>({7});
+        auto again = co_await billing.call<balance>({7});  // revalidated: not-modified, body from the cache
         std::cout << "balance: " << first.value() << ", again: " << again.value()
                   << " (revalidated " << signed_calls.cache->stats().revalidated << ")\n";
-        auto refused = co_await alice.call<balance>(account{7});
+        auto refused = co_await alice.call<balance>({7});
         std::cout << "alice: " << refused.condition().type.name() << '\n';  // insufficient-capabilities
         billing.close();
         alice.close();

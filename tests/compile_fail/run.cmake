@@ -1,6 +1,6 @@
 # One compile-fail test: SOURCE must compile as it is (the twin), and must
 # fail to compile with -DSXTP_COMPILE_FAIL, printing the sentence given on its
-# "// expect: …" line.
+# "// expect: …" line (and, with an "// errors: N" line, at most N errors).
 file(STRINGS ${SOURCE} expect_line REGEX "^// expect: ")
 string(REGEX REPLACE "^// expect: " "" expected "${expect_line}")
 if(expected STREQUAL "")
@@ -18,5 +18,15 @@ endif()
 string(FIND "${out}" "${expected}" at)
 if(at EQUAL -1)
     message(FATAL_ERROR "${SOURCE} failed to compile, but without the sentence \"${expected}\":\n${out}")
+endif()
+# "// errors: N": at most N errors (the sentence, not a cascade after it).
+file(STRINGS ${SOURCE} errors_line REGEX "^// errors: ")
+if(errors_line)
+    string(REGEX REPLACE "^// errors: " "" most "${errors_line}")
+    string(REGEX MATCHALL "error: " found "${out}")
+    list(LENGTH found count)
+    if(count GREATER most)
+        message(FATAL_ERROR "${SOURCE} failed with ${count} errors, more than ${most}:\n${out}")
+    endif()
 endif()
 message(STATUS "failed as expected with: ${expected}")

@@ -131,11 +131,16 @@ public:
 
     /// Sends one chunk of the client's stream, waiting for credit. False
     /// when the call has ended: stop.
-    boost::asio::awaitable<bool> write(typename E::request_chunk c)
+    /// (Braces build the chunk inside write: safe under g++ 12, typed/call_arg.hpp.)
+    template <class C = typename E::request_chunk>
+        requires client_streams<E> && detail::exactly<C, typename E::request_chunk>
+    boost::asio::awaitable<bool> write(C&& c) {
+        return raw_.write(typed::to_sx(c));  // converted before any suspension
+    }
+    boost::asio::awaitable<bool> write(call_arg<typename E::request_chunk> c)
         requires client_streams<E>
     {
-        sx::value body = typed::to_sx(c);  // named: g++ 12 mishandles temporaries inside co_await
-        co_return co_await raw_.write(std::move(body));
+        return write(std::move(c).take());
     }
     /// Ends the client's stream (`(chunk :done true)`).
     void finish()
@@ -197,7 +202,7 @@ private:
 };
 
 template <class E>
-boost::asio::awaitable<call_stream<E>> client::open(typename E::params params, typename E::body body, call_options opts) {
+boost::asio::awaitable<call_stream<E>> client::open_typed(typename E::params params, typename E::body body, call_options opts) {
     sxtp::request req = make_stream_request<E>(params, body);
     raw_stream s = co_await open_raw(std::move(req), std::move(opts), server_streams<E> && !client_streams<E>);
     co_return call_stream<E>(std::move(s));

@@ -4,9 +4,11 @@
 // cookie jar. Needs the sxtp::net target.
 //
 //   sxtp::client c(io.get_executor(), "sxtp://127.0.0.1:5380");
-//   sxtp::reply<get_post> r = co_await c.call<get_post>({.id = 7});
-//   if (r.ok()) use(r.value());
-//   else if (auto nf = sxtp::condition_as<post_not_found>(r.condition())) …
+//   sxtp::reply<get_post> r = co_await c.call<get_post>({7});
+//   if (r) use(*r);
+//   else if (auto nf = r.condition_as<post_not_found>()) …
+//
+//   c.async_call<get_post>({7}, [](sxtp::reply<get_post> r) { … });   // any completion token
 //
 // Every call ends in a reply, never an exception for anything the network or
 // the peer does: the server's result or condition; or a condition the client
@@ -32,6 +34,8 @@
 #define SXTP_CLIENT_CLIENT_HPP
 
 #include <sxtp/client/cache.hpp>
+#include <sxtp/client/call_arg.hpp>
+#include <sxtp/client/completion.hpp>
 #include <sxtp/client/cookie_jar.hpp>
 #include <sxtp/client/options.hpp>
 #include <sxtp/net/address.hpp>
@@ -92,19 +96,67 @@ public:
     client& operator=(const client&) = delete;
     ~client() { close(); }
 
-    /// Calls endpoint E. Never throws for network or peer failures (see above).
-    /// Arguments are taken by value: the awaitable may run after the
-    /// caller's temporaries are gone (co_spawn).
+    /// Calls endpoint E with its params (and body, when E has one). Never
+    /// throws for network or peer failures (see above). Write the arguments
+    /// between braces, positionally — `call<E>({"x", 3}, {.timeout = 2s})`:
+    /// the call builds them (call_arg.hpp: safe under g++ 12) — or pass
+    /// values (named, moved; designated initializers for params). They are
+    /// moved into the operation at once: the awaitable may run later.
     template <class E>
-    boost::asio::awaitable<reply<E>> call(typename E::params params, typename E::body body, call_options opts = {}) {
-        response r = co_await call_raw(make_request<E>(params, body), std::move(opts));
-        co_return to_reply<E>(std::move(r));
+        requires has_body<E>
+    boost::asio::awaitable<reply<E>> call(call_arg<typename E::params> params, call_arg<typename E::body> body, call_options opts = {}) {
+        return call_typed<E>(std::move(params).take(), std::move(body).take(), std::move(opts));
     }
-    /// Calls endpoint E that takes no body.
+    template <class E, class P = typename E::params, class B = call_arg<typename E::body>>
+        requires has_body<E> && detail::exactly<P, typename E::params> && detail::body_value<B, E>
+    boost::asio::awaitable<reply<E>> call(P&& params, B&& body, call_options opts = {}) {
+        return call_typed<E>(std::forward<P>(params), detail::body_of<E>(std::forward<B>(body)), std::move(opts));
+    }
     template <class E>
-        requires std::is_same_v<typename E::body, no_body>
-    boost::asio::awaitable<reply<E>> call(typename E::params params, call_options opts = {}) {
-        return call<E>(std::move(params), no_body{}, std::move(opts));
+        requires(!has_body<E>)
+    boost::asio::awaitable<reply<E>> call(call_arg<typename E::params> params, call_options opts = {}) {
+        return call_typed<E>(std::move(params).take(), no_body{}, std::move(opts));
+    }
+    template <class E, class P = typename E::params>
+        requires(!has_body<E>) && detail::exactly<P, typename E::params>
+    boost::asio::awaitable<reply<E>> call(P&& params, call_options opts = {}) {
+        return call_typed<E>(std::forward<P>(params), no_body{}, std::move(opts));
+    }
+    /// Arguments that fit none of the above: one error that says what fits.
+    template <class E, class... A>
+        requires(!detail::call_args_fit<E, A...>())
+    boost::asio::awaitable<reply<E>> call(A&&...) {
+        static_assert(detail::call_args_fit<E, A...>(),
+                      "sxtp: client.call<E>: the arguments do not fit the endpoint: it takes (E::params[, sxtp::call_options]), "
+                      "or (E::params, E::body[, sxtp::call_options]) when E has a body");
+        return {};
+    }
+
+    /// call<E> for any Asio completion token — use_awaitable, use_future,
+    /// deferred, a callback, … — completing with `void(reply<E>)`. The
+    /// token's cancellation slot reaches the call (total, partial or
+    /// terminal: the call ends cancelled and `cancel` is sent); the
+    /// completion runs on the token's associated executor. The call itself
+    /// runs on the client's executor.
+    template <class E, class Token>
+        requires has_body<E> && detail::completion_token<Token>
+    auto async_call(call_arg<typename E::params> params, call_arg<typename E::body> body, call_options opts, Token&& token) {
+        return detail::launch(ex_, call_typed<E>(std::move(params).take(), std::move(body).take(), std::move(opts)), std::forward<Token>(token));
+    }
+    template <class E, class Token>
+        requires has_body<E> && detail::completion_token<Token>
+    auto async_call(call_arg<typename E::params> params, call_arg<typename E::body> body, Token&& token) {
+        return async_call<E>(std::move(params), std::move(body), call_options{}, std::forward<Token>(token));
+    }
+    template <class E, class Token>
+        requires(!has_body<E>) && detail::completion_token<Token>
+    auto async_call(call_arg<typename E::params> params, call_options opts, Token&& token) {
+        return detail::launch(ex_, call_typed<E>(std::move(params).take(), no_body{}, std::move(opts)), std::forward<Token>(token));
+    }
+    template <class E, class Token>
+        requires(!has_body<E>) && detail::completion_token<Token>
+    auto async_call(call_arg<typename E::params> params, Token&& token) {
+        return async_call<E>(std::move(params), call_options{}, std::forward<Token>(token));
     }
 
     /// The untyped call: any request, the response as it came (or a
@@ -117,13 +169,38 @@ public:
     /// Opens a stream of endpoint E (server streaming, client streaming or
     /// both; see call_stream). For a server stream it returns once the
     /// stream head (or a refusal) has arrived; for a client stream at once.
+    /// Arguments as for call<E>.
     template <class E>
-    boost::asio::awaitable<call_stream<E>> open(typename E::params params, typename E::body body, call_options opts = {});
-    /// open() for an endpoint that takes no body.
+        requires has_body<E>
+    boost::asio::awaitable<call_stream<E>> open(call_arg<typename E::params> params, call_arg<typename E::body> body, call_options opts = {}) {
+        return open_typed<E>(std::move(params).take(), std::move(body).take(), std::move(opts));
+    }
     template <class E>
-        requires std::is_same_v<typename E::body, no_body>
-    boost::asio::awaitable<call_stream<E>> open(typename E::params params, call_options opts = {}) {
-        return open<E>(std::move(params), no_body{}, std::move(opts));
+        requires(!has_body<E>)
+    boost::asio::awaitable<call_stream<E>> open(call_arg<typename E::params> params, call_options opts = {}) {
+        return open_typed<E>(std::move(params).take(), no_body{}, std::move(opts));
+    }
+    template <class E, class P = typename E::params>
+        requires(!has_body<E>) && detail::exactly<P, typename E::params>
+    boost::asio::awaitable<call_stream<E>> open(P&& params, call_options opts = {}) {
+        return open_typed<E>(std::forward<P>(params), no_body{}, std::move(opts));
+    }
+    /// open<E> for any Asio completion token, completing with
+    /// `void(call_stream<E>)`; cancellation and executors as for async_call.
+    template <class E, class Token>
+        requires detail::completion_token<Token>
+    auto async_open(call_arg<typename E::params> params, call_arg<typename E::body> body, call_options opts, Token&& token) {
+        return detail::launch(ex_, open_typed<E>(std::move(params).take(), std::move(body).take(), std::move(opts)), std::forward<Token>(token));
+    }
+    template <class E, class Token>
+        requires(!has_body<E>) && detail::completion_token<Token>
+    auto async_open(call_arg<typename E::params> params, call_options opts, Token&& token) {
+        return detail::launch(ex_, open_typed<E>(std::move(params).take(), no_body{}, std::move(opts)), std::forward<Token>(token));
+    }
+    template <class E, class Token>
+        requires(!has_body<E>) && detail::completion_token<Token>
+    auto async_open(call_arg<typename E::params> params, Token&& token) {
+        return async_open<E>(std::move(params), call_options{}, std::forward<Token>(token));
     }
 
     /// The untyped stream: any request (with `:stream true` when the client
@@ -156,6 +233,12 @@ private:
     friend class call_stream;
 
     bool busy() const;
+
+    // The typed call and stream, once their arguments are values.
+    template <class E>
+    boost::asio::awaitable<reply<E>> call_typed(typename E::params params, typename E::body body, call_options opts);
+    template <class E>
+    boost::asio::awaitable<call_stream<E>> open_typed(typename E::params params, typename E::body body, call_options opts);
 
     // Applies the call options to `req`; returns the call's deadline.
     std::optional<clock::time_point> prepare(sxtp::request& req, call_options opts);
@@ -247,97 +330,11 @@ private:
     std::vector<std::shared_ptr<channel>> channels_;
     std::size_t next_channel_ = 0;
     cookie_jar cookies_;
-
-public:
-    /// One stream call, untyped: what the server streams (chunks and
-    /// events), what the client streams (chunk bodies), and how it ended.
-    /// Destroying it before the stream ended sends `cancel`.
-    class raw_stream {
-    public:
-        raw_stream() = default;
-        raw_stream(raw_stream&&) noexcept = default;  // the moved-from stream has no call: its destructor does nothing
-        raw_stream& operator=(raw_stream&& o) noexcept {
-            if (this != &o) {
-                cancel();  // leaving this stream's call
-                std::destroy_at(this);
-                std::construct_at(this, std::move(o));
-            }
-            return *this;
-        }
-        ~raw_stream() { cancel(); }
-
-        /// The next chunk or event; std::nullopt once the stream has ended
-        /// (then outcome() says how). Heartbeat events are passed on too.
-        boost::asio::awaitable<std::optional<std::variant<sxtp::chunk, sxtp::event>>> next();
-
-        /// Sends one chunk of the client's stream, waiting for credit.
-        /// False when the call has ended (or finish() was called).
-        boost::asio::awaitable<bool> write(sx::value body);
-
-        /// Ends the client's stream: `(chunk :done true)`.
-        void finish();
-
-        /// Waits for the call's end and returns its answer: the response of a
-        /// client stream; for a server stream, `ok` or the condition it ended with.
-        boost::asio::awaitable<response> answer();
-
-        /// Stops the stream: sends `cancel` (the server ends it with a done
-        /// chunk, which is discarded); outcome() becomes cancelled.
-        void cancel();
-
-        /// The stream head, once it arrived.
-        const std::optional<response>& head() const noexcept { return p_->head; }
-        /// How the stream ended, once it has: `ok` (a done chunk without a
-        /// condition, or the client stream's answer), or a condition response.
-        const std::optional<response>& outcome() const noexcept { return outcome_; }
-
-    private:
-        friend class client;
-        raw_stream(std::shared_ptr<channel> ch, std::shared_ptr<channel::pending> p, wire::call_id id, std::optional<clock::time_point> deadline)
-            : ch_(std::move(ch)), p_(std::move(p)), id_(id), gen_(ch_->generation), deadline_(deadline) {}
-
-        // The call is on the connection it was sent on.
-        bool live() const { return ch_ && ch_->generation == gen_ && ch_->state == channel::phase::open && ch_->calls.count(id_); }
-
-        // Sleeps until something happens to the call; false when the wait
-        // itself ended the stream (deadline, the caller's cancellation).
-        boost::asio::awaitable<bool> wait();
-
-        // The outcome from what the call ended with.
-        void settle();
-
-        std::shared_ptr<channel> ch_;
-        std::shared_ptr<channel::pending> p_;
-        wire::call_id id_ = 0;
-        std::uint64_t gen_ = 0;
-        std::optional<clock::time_point> deadline_;
-        std::int64_t consumed_ = 0;
-        std::int64_t window_ = wire::stream_window;
-        bool finished_ = false;
-        std::optional<response> outcome_;
-    };
 };
-
-inline boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request req, call_options opts, bool wait_for_head) {
-    const auto deadline = prepare(req, std::move(opts));
-    seal(req);
-    auto ch = channels_[next_channel_++ % channels_.size()];
-    auto [id, p] = co_await ch->start_stream(std::move(req));
-    raw_stream s(ch, p, id, deadline);
-    s.window_ = std::max(options_.stream_window, wire::stream_window);
-    if (s.window_ > wire::stream_window && s.live()) {  // a larger window than the protocol's: grant the rest now
-        ch->conn->grant(id, s.window_ - wire::stream_window);
-        ch->wake.cancel();
-    }
-    while (wait_for_head && !p->head && !p->done) {
-        const bool go_on = co_await s.wait();
-        if (!go_on) break;
-    }
-    co_return s;
-}
 
 } // namespace sxtp
 
+#include <sxtp/client/raw_stream.hpp>
 #include <sxtp/client/impl/channel.hpp>
 #include <sxtp/client/impl/client.hpp>
 #include <sxtp/client/call_stream.hpp>

@@ -52,40 +52,40 @@ struct client_options {
     std::int64_t stream_window = 256;
     /// Connections to the address; calls are spread round robin.
     std::size_t pool_size = 1;
-    wire::frame_limits limits;
+    wire::frame_limits limits = {};
     /// For sxtps://; default: net::make_client_tls_context() (the system's CAs, verification on).
-    std::shared_ptr<boost::asio::ssl::context> tls;
+    std::shared_ptr<boost::asio::ssl::context> tls = {};
     /// Set with an insecure tls context, so that host names are not checked either.
     bool tls_insecure = false;
     /// Signs every request with `:auth (hmac …)` (security/hmac.hpp) under
     /// this key id and secret, at the system clock's time with a fresh nonce.
     struct hmac_credentials {
-        std::string key_id;
-        std::string secret;
+        std::string key_id = {};
+        std::string secret = {};
     };
-    std::optional<hmac_credentials> hmac;
+    std::optional<hmac_credentials> hmac = {};
     /// Sends `:auth (bearer "TOKEN")` with every request. Over sxtps:// or a
     /// Unix socket; a client for sxtp:// with a token refuses to be made
     /// unless allow_plaintext_credentials is set.
-    std::optional<std::string> bearer_token;
+    std::optional<std::string> bearer_token = {};
     /// Lets credentials travel over plain TCP: a bearer token, and cookies
     /// marked `:secure` (capability grants among them), which are otherwise
     /// sent only over TLS or a Unix socket. For a network you trust.
     bool allow_plaintext_credentials = false;
     /// Keeps cacheable answers (client/cache.hpp); null: no cache.
-    std::shared_ptr<response_cache> cache;
+    std::shared_ptr<response_cache> cache = {};
     /// Repeating calls that may safely be repeated (unary calls only).
-    retry_policy retry;
+    retry_policy retry = {};
 };
 
 /// Per-call settings.
 struct call_options {
     /// This call's deadline, relative; sent as `:timeout-ms`.
-    std::optional<std::chrono::milliseconds> timeout;
+    std::optional<std::chrono::milliseconds> timeout = {};
     /// Headers to send (timeout_ms is filled from `timeout`).
-    std::optional<sxtp::headers> headers;
+    std::optional<sxtp::headers> headers = {};
     /// Capabilities the call asks for (`:capabilities`).
-    std::optional<std::vector<sx::symbol>> capabilities;
+    std::optional<std::vector<sx::symbol>> capabilities = {};
 };
 
 } // namespace sxtp

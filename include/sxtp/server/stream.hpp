@@ -4,18 +4,18 @@
 // A handler of a streaming endpoint (server_streams<E>, or E::request_chunk) is
 // callable as
 //     handler(const E::params&, const E::body&, sxtp::stream<E>&)
-// and returns boost::asio::awaitable of void, E::result or reply<E>:
+// (or only what it uses of params and body, the stream last) and returns boost::asio::awaitable of void, E::result or reply<E>:
 //
-//   srv.handle<count_to>([](const count_params& p, const sxtp::no_body&, sxtp::stream<count_to>& out)
+//   srv.handle<count_to>([](const count_params& p, sxtp::stream<count_to>& out)
 //                            -> boost::asio::awaitable<void> {
 //       for (std::int64_t i = 0; i < p.n; ++i)
 //           if (!co_await out.write(i)) co_return;  // the call is over: stop
 //   });
 //
-// With g++ 12, name a value before writing it — `const row r{…}; co_await
-// out.write(r);` — rather than `co_await out.write(row{…})`: g++ 12
-// destroys an object with a destructor made inside a co_await expression
-// twice (docs/design.md).
+// Write a chunk as braces, `co_await out.write({7, "seven"})`, or as a named
+// value — not as `co_await out.write(row{…})`: g++ 12 destroys an aggregate
+// made inside a co_await expression twice, and braces are built inside
+// write instead (typed/call_arg.hpp, docs/design.md).
 //
 // * write() / emit() wait while the stream has no credit (the client has not
 //   read what it was sent) or the connection's output is over its bound:
@@ -37,6 +37,7 @@
 
 #include <sxtp/security/principal.hpp>
 #include <sxtp/server/call_decoder.hpp>
+#include <sxtp/typed/call_arg.hpp>
 #include <sxtp/typed/handler.hpp>
 #include <sxtp/typed/endpoint.hpp>
 #include <sxtp/wire/conditions.hpp>
@@ -143,13 +144,20 @@ public:
         return port_.open(head(), E::events::size > 0);
     }
 
-    /// Sends one chunk, waiting for credit. False when the call is over: stop.
-    boost::asio::awaitable<bool> write(const chunk_type& c)
-        requires(!std::is_same_v<chunk_type, no_chunk>)
-    {
+    /// Sends one chunk, waiting for credit. False when the call is over:
+    /// stop. Braces build the chunk inside write — `co_await out.write({7,
+    /// "seven"})` — which is safe under g++ 12 (typed/call_arg.hpp).
+    template <class C = chunk_type>
+        requires(!std::is_same_v<chunk_type, no_chunk>) && detail::exactly<C, chunk_type>
+    boost::asio::awaitable<bool> write(C&& c) {
         sxtp::chunk m;
         m.body = typed::to_sx(c);  // before suspending: `c` may be a temporary of the caller's
         return send(std::move(m));
+    }
+    boost::asio::awaitable<bool> write(call_arg<chunk_type> c)
+        requires(!std::is_same_v<chunk_type, no_chunk>)
+    {
+        return write(std::move(c).take());
     }
 
     /// Emits event `ev` (one of E::events) with `:id id` (left out when
@@ -214,25 +222,36 @@ private:
     std::size_t received_ = 0;
 };
 
-/// Checks a streaming handler type against endpoint E.
+/// Checks a streaming handler type against endpoint E: it takes its stream
+/// and what it uses of params and body — handler(params, body, stream),
+/// handler(params, stream), without params handler(body, stream), with
+/// neither handler(stream) — and is a coroutine. A mismatch is one
+/// static_assert, stated as a sentence.
 template <class E, class F>
 struct stream_handler_check {
     static_assert(endpoint_check<E>::ok);
-    static_assert(std::is_invocable_v<F&, const typename E::params&, const typename E::body&, stream<E>&>,
+    using form = detail::handler_form<E, F, stream<E>, true>;
+    static constexpr bool invocable = form::form != 0;
+    static_assert(invocable,
                   "sxtp: the handler does not match its streaming endpoint: it must be callable as "
-                  "handler(const E::params&, const E::body&, sxtp::stream<E>&)");
-    using returned = std::remove_cvref_t<std::invoke_result_t<F&, const typename E::params&, const typename E::body&, stream<E>&>>;
-    static_assert(requires { typename returned::executor_type; },
+                  "handler(params, body, stream) or handler(params, stream) with the endpoint's types "
+                  "(const E::params&, const E::body&, sxtp::stream<E>&); without params, handler(body, stream); "
+                  "with neither, handler(stream)");
+    using returned = typename detail::form_result<form>::type;
+    static constexpr bool coroutine = requires { typename returned::executor_type; };
+    static_assert(!invocable || coroutine,
                   "sxtp: a streaming handler is a coroutine: it returns boost::asio::awaitable<void>, "
                   "boost::asio::awaitable<E::result> or boost::asio::awaitable<sxtp::reply<E>>");
     using value = typename detail::awaited<returned>::type;
-    static_assert(std::is_void_v<value> || std::is_same_v<value, typename E::result> || std::is_same_v<value, reply<E>>,
+    static constexpr bool value_ok = std::is_void_v<value> || std::is_same_v<value, typename E::result> || std::is_same_v<value, reply<E>>;
+    static_assert(!invocable || !coroutine || value_ok,
                   "sxtp: a streaming handler returns boost::asio::awaitable<void>, boost::asio::awaitable<E::result> "
                   "or boost::asio::awaitable<sxtp::reply<E>>");
-    static_assert(!std::is_void_v<value> || std::is_same_v<typename E::result, no_result>,
+    static constexpr bool void_ok = !std::is_void_v<value> || std::is_same_v<typename E::result, no_result>;
+    static_assert(!invocable || !coroutine || !value_ok || void_ok,
                   "sxtp: a streaming handler that returns awaitable<void> needs an endpoint without a result; "
                   "return awaitable<E::result> instead");
-    static constexpr bool ok = true;
+    static constexpr bool ok = invocable && coroutine && value_ok && void_ok;
 };
 
 } // namespace sxtp

@@ -12,11 +12,15 @@
 //   else if (auto nf = r.condition_as<post_not_found>()) …;   // a declared condition only
 //   post p = r.value();   // throws sxtp::call_error (with the condition) when !r
 //
-// A handler for endpoint E is callable as
-//     handler(const typename E::params&, const typename E::body&, Context&)
-// and returns E::result, reply<E>, or an awaitable (boost::asio::awaitable)
-// of either. Context is the server's per-call context; `handler_check<E, F,
-// Context>` states each rule as a sentence.
+// A handler for endpoint E takes what it uses of (params, body, context):
+//     handler(const E::params&, const E::body&, Context&)
+//     handler(const E::params&, Context&)   handler(const E::params&, const E::body&)
+//     handler(const E::params&)
+// and, for an endpoint without params, handler(body[, context]); without
+// either, handler(context) or handler(). It returns E::result, reply<E>, or
+// an awaitable (boost::asio::awaitable) of either. Context is the server's
+// per-call context; `handler_check<E, F, Context>` states each rule as a
+// sentence, and a mismatch is that one error.
 #ifndef SXTP_TYPED_HANDLER_HPP
 #define SXTP_TYPED_HANDLER_HPP
 
@@ -156,22 +160,80 @@ struct awaited<boost::asio::awaitable<T, Ex>> {
 };
 } // namespace detail
 
+namespace detail {
+/// The argument lists a handler may take: only what it uses. With `Last` the
+/// per-call context (unary) or the stream (a streaming handler, which
+/// always takes its stream), tried in this order:
+///   1 (params, body, last)   2 (params, last)   3 (params, body)   4 (params)
+///   5 (body, last)  6 (body)          — when E has no params
+///   7 (last)        8 ()              — when E has neither params nor body
+/// Forms without `last` are not offered when `last_required`. `form` is 0
+/// when none fits. A generic lambda fits the first form its arity allows:
+/// give its parameters their types to choose another.
+template <class E, class F, class Last, bool last_required>
+struct handler_form {
+    using P = const typename E::params&;
+    using B = const typename E::body&;
+    using F_ref = F&;
+    using L_ref = Last&;
+    static constexpr bool without_params = std::is_same_v<typename E::params, no_params>;
+    static constexpr bool without_body = std::is_same_v<typename E::body, no_body>;
+    static constexpr int form = std::is_invocable_v<F&, P, B, Last&>                                              ? 1
+                                : std::is_invocable_v<F&, P, Last&>                                               ? 2
+                                : !last_required && std::is_invocable_v<F&, P, B>                                 ? 3
+                                : !last_required && std::is_invocable_v<F&, P>                                    ? 4
+                                : without_params && std::is_invocable_v<F&, B, Last&>                             ? 5
+                                : without_params && !last_required && std::is_invocable_v<F&, B>                  ? 6
+                                : without_params && without_body && std::is_invocable_v<F&, Last&>                ? 7
+                                : without_params && without_body && !last_required && std::is_invocable_v<F&>     ? 8
+                                                                                                                  : 0;
+    /// Calls `f` with the arguments its form takes.
+    static decltype(auto) invoke(F& f, P p, B b, Last& last) {
+        if constexpr (form == 1) return f(p, b, last);
+        else if constexpr (form == 2) return f(p, last);
+        else if constexpr (form == 3) return f(p, b);
+        else if constexpr (form == 4) return f(p);
+        else if constexpr (form == 5) return f(b, last);
+        else if constexpr (form == 6) return f(b);
+        else if constexpr (form == 7) return f(last);
+        else if constexpr (form == 8) return f();
+    }
+};
+
+// What invoke() returns; `no_form` when no form fits (so that a mismatch
+// is one error, not a cascade).
+struct no_form {};
+template <class Form, bool fits = (Form::form != 0)>
+struct form_result {
+    using type = no_form;
+};
+template <class Form>
+struct form_result<Form, true> {
+    using type = std::remove_cvref_t<decltype(Form::invoke(std::declval<typename Form::F_ref>(), std::declval<typename Form::P>(),
+                                                           std::declval<typename Form::B>(), std::declval<typename Form::L_ref>()))>;
+};
+} // namespace detail
+
 /// Checks a handler type against endpoint E for a server whose per-call
-/// context is Context.
+/// context is Context: it takes what it uses of (params, body, context) —
+/// see detail::handler_form — and returns E::result or reply<E>, or an
+/// awaitable of either. A mismatch is one static_assert, stated as a sentence.
 template <class E, class F, class Context>
 struct handler_check {
     static_assert(endpoint_check<E>::ok);
-    static constexpr bool invocable =
-        std::is_invocable_v<F&, const typename E::params&, const typename E::body&, Context&>;
+    using form = detail::handler_form<E, F, Context, false>;
+    static constexpr bool invocable = form::form != 0;
     static_assert(invocable,
-                  "sxtp: the handler does not match its endpoint: it must be callable as "
-                  "handler(const E::params&, const E::body&, context&)");
-    using returned = typename detail::awaited<std::remove_cvref_t<
-        std::invoke_result_t<F&, const typename E::params&, const typename E::body&, Context&>>>::type;
-    static_assert(std::is_same_v<returned, typename E::result> || std::is_same_v<returned, reply<E>>,
+                  "sxtp: the handler does not match its endpoint: it must be callable as handler(params, body, context), "
+                  "handler(params, context), handler(params, body) or handler(params) with the endpoint's types "
+                  "(const E::params&, const E::body&, context&); without params, handler(body[, context]); "
+                  "with neither, handler(context) or handler()");
+    using returned = typename detail::awaited<typename detail::form_result<form>::type>::type;
+    static constexpr bool returns_ok = std::is_same_v<returned, typename E::result> || std::is_same_v<returned, reply<E>>;
+    static_assert(!invocable || returns_ok,
                   "sxtp: the handler does not match its endpoint: it must return E::result or sxtp::reply<E> "
                   "(or an awaitable of either)");
-    static constexpr bool ok = true;
+    static constexpr bool ok = invocable && returns_ok;
 };
 
 /// A handler that passes handler_check.

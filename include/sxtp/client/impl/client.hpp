@@ -4,6 +4,24 @@
 
 namespace sxtp {
 
+inline boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request req, call_options opts, bool wait_for_head) {
+    const auto deadline = prepare(req, std::move(opts));
+    seal(req);
+    auto ch = channels_[next_channel_++ % channels_.size()];
+    auto [id, p] = co_await ch->start_stream(std::move(req));
+    raw_stream s(ch, p, id, deadline);
+    s.window_ = std::max(options_.stream_window, wire::stream_window);
+    if (s.window_ > wire::stream_window && s.live()) {  // a larger window than the protocol's: grant the rest now
+        ch->conn->grant(id, s.window_ - wire::stream_window);
+        ch->wake.cancel();
+    }
+    while (wait_for_head && !p->head && !p->done) {
+        const bool go_on = co_await s.wait();
+        if (!go_on) break;
+    }
+    co_return s;
+}
+
 inline boost::asio::awaitable<response> client::call_raw(sxtp::request req, call_options opts) {
     const auto deadline = prepare(req, std::move(opts));
     std::string cache_base, cache_key;
@@ -132,6 +150,12 @@ inline response client::failed_response(const boost::system::error_code& ec, boo
                                                                                   : "could not send the request");
     c.retry = !sent;
     return condition_response(status_code::unavailable, std::move(c));
+}
+
+template <class E>
+boost::asio::awaitable<reply<E>> client::call_typed(typename E::params params, typename E::body body, call_options opts) {
+    response r = co_await call_raw(make_request<E>(params, body), std::move(opts));
+    co_return to_reply<E>(std::move(r));
 }
 
 template <class E>

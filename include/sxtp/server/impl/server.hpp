@@ -6,11 +6,11 @@ namespace sxtp {
 
 template <class E, class F>
 inline void server::handle(F handler) {
+    // A handler that does not fit stops here, after its check's one error.
     if constexpr (is_stream_endpoint<E>) {
-        handle_stream<E>(std::move(handler));
-        return;
+        if constexpr (stream_handler_check<E, F>::ok) handle_stream<E>(std::move(handler));
     } else {
-        handle_unary<E>(std::move(handler));
+        if constexpr (handler_check<E, F, call_context>::ok) handle_unary<E>(std::move(handler));
     }
 }
 
@@ -135,10 +135,11 @@ inline std::size_t server::pending_output() const {
 
 template <class E, class F>
 inline void server::handle_unary(F handler) {
-    static_assert(handler_check<E, F, call_context>::ok);
+    using check = handler_check<E, F, call_context>;
+    using form = typename check::form;
     routes_.add(E::verb, E::path);
     describers_.emplace_back(&describe_endpoint<E>);
-    using returned = std::invoke_result_t<F&, const typename E::params&, const typename E::body&, call_context&>;
+    using returned = typename detail::form_result<form>::type;
     auto h = std::make_shared<F>(std::move(handler));
     // The answer once the handler's value is in (or the refusal of bad params).
     auto finish = [](reply<E> rep, call_context& ctx) {
@@ -153,7 +154,7 @@ inline void server::handle_unary(F handler) {
             if (req.stream.value_or(false)) co_return stream_mismatch(true);
             auto args = decode_call<E>(req, params);
             if (!args) co_return condition_response(status_code::invalid, args.error());
-            co_return finish(reply<E>(co_await (*h)(args->params, args->body, ctx)), ctx);
+            co_return finish(reply<E>(co_await form::invoke(*h, args->params, args->body, ctx)), ctx);
         };
     } else {
         // A handler that returns its value never suspends: it runs inline,
@@ -162,7 +163,7 @@ inline void server::handle_unary(F handler) {
             if (req.stream.value_or(false)) return stream_mismatch(true);
             auto args = decode_call<E>(req, params);
             if (!args) return condition_response(status_code::invalid, args.error());
-            return finish(reply<E>((*h)(args->params, args->body, ctx)), ctx);
+            return finish(reply<E>(form::invoke(*h, args->params, args->body, ctx)), ctx);
         };
     }
     invokers_.push_back(std::move(inv));
@@ -171,7 +172,7 @@ inline void server::handle_unary(F handler) {
 template <class E, class F>
 inline void server::handle_stream(F handler) {
     using check = stream_handler_check<E, F>;
-    static_assert(check::ok);
+    using form = typename check::form;
     routes_.add(E::verb, E::path);
     describers_.emplace_back(&describe_endpoint<E>);
     invoker inv = declared<E>();
@@ -186,10 +187,10 @@ inline void server::handle_stream(F handler) {
         stream<E> s(ctx, ctx.ports_->stream_port_for(ctx.call_id_));
         std::optional<reply<E>> out;
         if constexpr (std::is_void_v<typename check::value>) {
-            co_await (*h)(args->params, args->body, s);
+            co_await form::invoke(*h, args->params, args->body, s);
             out.emplace(no_result{});
         } else {
-            out.emplace(co_await (*h)(args->params, args->body, s));
+            out.emplace(co_await form::invoke(*h, args->params, args->body, s));
         }
         if constexpr (server_streams<E>) {
             if (out->ok() && !s.opened()) {  // an empty stream: head, then done
