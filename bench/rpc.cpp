@@ -93,7 +93,10 @@ measurement run_sxtp(const sxtp::net::address& where, int connections, int depth
         threads.emplace_back([&, t] {
             asio::io_context io(1);
             std::vector<std::unique_ptr<sxtp::client>> clients;
-            for (int c = t; c < connections; c += client_threads) clients.push_back(std::make_unique<sxtp::client>(io.get_executor(), where));
+            // (no :traceparent: the echo peers carry the same frame without one)
+            sxtp::client_options o;
+            o.tracing = false;
+            for (int c = t; c < connections; c += client_threads) clients.push_back(std::make_unique<sxtp::client>(io.get_executor(), where, o));
             std::vector<double> lat;
             lat.reserve(1 << 20);
             int running = static_cast<int>(clients.size()) * depth;
@@ -356,6 +359,24 @@ int main(int argc, char** argv) {
     target("16 conns req/s, sxtp / raw Asio", sx[1].rps / raw[1].rps, 0.8, true);
     target("64 in flight req/s (millions)", sx[2].rps / 1e6, 1.0, true, "M");
     target("64 in flight req/s, sxtp / gRPC", sx[2].rps / grpc[2].rps, 10, true);
+
+    // Interceptors: none (the default: nothing on the request path) against
+    // one that does nothing (a virtual call before and after each call, and
+    // the clock read twice).
+    {
+        struct noop : sxtp::server_interceptor {};
+        sxtp::io_pool pool(1);
+        sxtp::server_options with;
+        with.interceptors = {std::make_shared<noop>()};
+        sxtp::server s(pool.executors(), with);
+        s.handle<get_item>(serve_item);
+        const auto at = s.listen("sxtp://127.0.0.1:0");
+        pool.start();
+        const auto m = best_of_3([&] { return run_sxtp(at, 1, 64, seconds); });
+        std::printf("\n64 in flight (1 conn), one no-op interceptor: %.0f req/s; none: %.0f req/s (%.2fx)\n", m.rps, sx[2].rps, m.rps / sx[2].rps);
+        asio::post(pool.executors()[0], [&] { s.shutdown(std::chrono::milliseconds(200), [&] { pool.release(); }); });
+        pool.join();
+    }
 
     // Scaling: the sxtp server on 1 and 2 threads, 16 connections from 2 client threads.
     std::printf("\nserver threads (io_pool), 16 connections over 2 client threads, 2 cores shared by clients and server:\n");

@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh cmake ninja-build g++ clang-14 libclang-rt-14-dev libfuzzer-14-dev \
-    libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev libssl-dev catch2 libhiredis-dev redis-server
+    libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev libssl-dev catch2 libhiredis-dev redis-server python3-prometheus-client
 jobs=$(nproc)
 
 echo "== clang 14, ASan + UBSan"

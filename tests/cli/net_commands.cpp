@@ -201,6 +201,20 @@ TEST_CASE("cli: health prints serving and exits 0, otherwise not; inspect on / l
     CHECK(routes.out.find(":path \"/guarded\"") != std::string::npos);
 }
 
+TEST_CASE("cli: metrics prints the server's Prometheus text, and an error where there is none") {
+    server_options o;
+    o.metrics = true;
+    live_server s(kind::tcp, o);
+    run_tool({"ping", s.uri("/")});
+    auto m = run_tool({"metrics", s.uri("/")});
+    CHECK(m.status == 0);
+    CHECK(m.out.rfind("# HELP sxtp_server_requests_total", 0) == 0);
+    CHECK(m.out.find("sxtp_server_requests_total{verb=\"ping\",route=\"\",status=\"ok\"} 1") != std::string::npos);
+    live_server without(kind::tcp);
+    auto none = run_tool({"metrics", without.uri("/")});
+    CHECK(none.status == 4);  // not-found: the route exists only with metrics on
+}
+
 TEST_CASE("cli: bad input, refusals and unreachable servers have their exit statuses") {
     live_server s(kind::tcp);
     auto bad_sx = run_tool({"call", s.uri("/echo"), "echo", "--body", "{:b [1]}"});

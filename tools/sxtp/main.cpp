@@ -7,6 +7,7 @@
 //   sxtp inspect URI [OPTIONS]      what a path offers
 //   sxtp ping URI [--count N]       round-trip time
 //   sxtp health URI [--service NAME]  "serving" (exit 0) or not
+//   sxtp metrics URI                 the server's Prometheus text ((fetch "/metrics"))
 //   sxtp subscribe URI [OPTIONS]    a stream's events as they arrive
 //
 // FILE "-" or absent reads standard input. Invalid input prints
@@ -45,6 +46,8 @@ Requests (URI: sxtp://host[:port]/path, sxtps://host[:port]/path, unix:/socket/p
   health URI [--service NAME] print the server's (or a named service's) health:
                               "serving" exits 0, "not-serving" exits 5
   inspect URI/                (the path "/") every route: verbs, capabilities, schemas
+  metrics URI                 the server's metrics, Prometheus text (fetch /metrics
+                              unless URI names another path)
   subscribe URI               open a stream (verb subscribe unless --verb) and print
                               each event or chunk as it arrives; Ctrl-C cancels it
                               and exits 0
@@ -244,6 +247,7 @@ int net_main(const std::vector<std::string_view>& args) {
     try {
         if (o.command == "ping") return sxtp_tool::ping_command(o, *where);
         if (o.command == "health") return sxtp_tool::health_command(o, *where);
+        if (o.command == "metrics") return sxtp_tool::metrics_command(o, *where);
         if (o.command == "subscribe") return sxtp_tool::subscribe_command(o, *where);
         return sxtp_tool::call_command(o, *where);
     } catch (const std::exception& e) {
@@ -266,7 +270,8 @@ int main(int argc, char** argv) {
                   << " (SXTP/" << SXTP_PROTOCOL_VERSION << ")\n";
         return 0;
     }
-    if (args[0] == "call" || args[0] == "inspect" || args[0] == "ping" || args[0] == "health" || args[0] == "subscribe") return net_main(args);
+    if (args[0] == "call" || args[0] == "inspect" || args[0] == "ping" || args[0] == "health" || args[0] == "metrics" || args[0] == "subscribe")
+        return net_main(args);
     if (args[0].starts_with("sxtp://") || args[0].starts_with("sxtps://") || args[0].starts_with("unix:") || args[0].starts_with("sxtp+unix://")) {
         std::vector<std::string_view> as_call{"call"};  // `sxtp URI [OPTIONS]`: navigate
         as_call.insert(as_call.end(), args.begin(), args.end());

@@ -358,6 +358,28 @@ int health_command(const net_options& o, const sxtp::net::address& where) {
     });
 }
 
+// `metrics`: `(fetch "/metrics")`, the Prometheus text printed as it came.
+int metrics_command(const net_options& o, const sxtp::net::address& where) {
+    auto copts = build_client_options(o);
+    if (!copts) return exit_local_error;
+    return run_io([&](asio::io_context& io) -> asio::awaitable<int> {
+        sxtp::client c(io.get_executor(), where, *copts);
+        sxtp::request m;
+        m.verb = sx::symbol("fetch");
+        m.path = o.path.value_or(where.path == "/" || where.path.empty() ? std::string("/metrics") : where.path);
+        sxtp::call_options call;
+        call.timeout = o.timeout.value_or(std::chrono::milliseconds(5000));
+        const sxtp::response r = co_await c.call_raw(m, call);
+        c.close();
+        if (!r.status.is_success() || !r.body || !r.body->is_string()) {
+            print_answer(o, r);
+            co_return r.status.is_success() ? exit_server_status : exit_for(r);
+        }
+        std::cout << r.body->as_string();
+        co_return exit_success;
+    });
+}
+
 int subscribe_command(const net_options& o, const sxtp::net::address& where) {
     auto req = build_request(o, where);
     auto copts = build_client_options(o);

@@ -36,6 +36,7 @@
 #include <sxtp/client/cache.hpp>
 #include <sxtp/client/call_arg.hpp>
 #include <sxtp/client/completion.hpp>
+#include <sxtp/client/metrics.hpp>
 #include <sxtp/client/cookie_jar.hpp>
 #include <sxtp/client/options.hpp>
 #include <sxtp/net/address.hpp>
@@ -89,6 +90,9 @@ public:
                                         "or set client_options::allow_plaintext_credentials on a network you trust");
         if (where_.transport == net::transport::tls && !options_.tls) options_.tls = net::make_client_tls_context();
         for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.pool_size); ++i) channels_.push_back(std::make_shared<channel>(*this));
+        if (options_.metrics) metrics_ = std::make_unique<client_metrics>();
+        for (const auto& i : options_.interceptors)
+            if (!i) throw std::invalid_argument("sxtp: client_options::interceptors holds a null interceptor");
     }
     /// Throws std::invalid_argument for a bad address.
     client(executor_type ex, std::string_view uri, client_options options = {}) : client(ex, parse(uri), std::move(options)) {}
@@ -227,12 +231,20 @@ public:
         return to_reply<E>(std::move(r));
     }
     cookie_jar& cookies() noexcept { return cookies_; }
+    /// The Prometheus text of this client's calls (client/metrics.hpp) when
+    /// client_options::metrics is set; empty otherwise. Any thread.
+    std::string metrics() const { return metrics_ ? metrics_->text() : std::string(); }
 
 private:
     template <class E>
     friend class call_stream;
 
     bool busy() const;
+
+    // call_raw, counted under `route` (a typed call's pattern; "" for raw calls).
+    boost::asio::awaitable<response> call_raw_as(sxtp::request req, call_options opts, std::string_view route);
+    // The cache, the signature and the retries of a prepared request.
+    boost::asio::awaitable<response> send_prepared(sxtp::request req, std::optional<clock::time_point> deadline);
 
     // The typed call and stream, once their arguments are values.
     template <class E>
@@ -330,6 +342,7 @@ private:
     std::vector<std::shared_ptr<channel>> channels_;
     std::size_t next_channel_ = 0;
     cookie_jar cookies_;
+    std::unique_ptr<client_metrics> metrics_;  // when options_.metrics
 };
 
 } // namespace sxtp

@@ -4,6 +4,8 @@
 #define SXTP_CLIENT_OPTIONS_HPP
 
 #include <sxtp/client/cache.hpp>
+#include <sxtp/client/interceptor.hpp>
+#include <sxtp/wire/trace.hpp>
 #include <sxtp/wire/frame.hpp>
 #include <sxtp/wire/messages.hpp>
 
@@ -76,6 +78,15 @@ struct client_options {
     std::shared_ptr<response_cache> cache = {};
     /// Repeating calls that may safely be repeated (unary calls only).
     retry_policy retry = {};
+    /// Run in order around every call (client/interceptor.hpp).
+    std::vector<std::shared_ptr<client_interceptor>> interceptors = {};
+    /// Counts calls for client::metrics() (client/metrics.hpp).
+    bool metrics = false;
+    /// Sends `:traceparent` (wire/trace.hpp) with every request that has
+    /// none: call_options::trace's, else a new trace's first span. About 70
+    /// bytes a request; off: only calls given a trace carry one. A request
+    /// that already has its `:auth` (signed by the caller) is left as it is.
+    bool tracing = true;
 };
 
 /// Per-call settings.
@@ -86,6 +97,10 @@ struct call_options {
     std::optional<sxtp::headers> headers = {};
     /// Capabilities the call asks for (`:capabilities`).
     std::optional<std::vector<sx::symbol>> capabilities = {};
+    /// The span this call is made in — a server handler's ctx.trace() — so
+    /// that the callee continues its trace (`{.trace = ctx.trace()}`:
+    /// trivially copyable, safe inside a co_await expression).
+    std::optional<trace_context> trace = {};
 };
 
 } // namespace sxtp

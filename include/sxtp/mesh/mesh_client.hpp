@@ -64,16 +64,19 @@ public:
     mesh_client(const mesh_client&) = delete;
     mesh_client& operator=(const mesh_client&) = delete;
 
-    /// Calls endpoint E on a node of `service`.
+    /// Calls endpoint E on a node of `service`. Params and body as for
+    /// client::call: positional braces (built inside the call, safe under
+    /// g++ 12) or values. Pass a handler's span on with `{.trace = ctx.trace()}`.
     template <class E>
-    boost::asio::awaitable<reply<E>> call(std::string service, typename E::params params, typename E::body body, call_options opts = {}) {
-        response r = co_await call_raw(std::move(service), make_request<E>(params, body), std::move(opts));
-        co_return client::reply_from<E>(std::move(r));
+        requires has_body<E>
+    boost::asio::awaitable<reply<E>> call(std::string service, call_arg<typename E::params> params, call_arg<typename E::body> body,
+                                          call_options opts = {}) {
+        return call_typed<E>(std::move(service), std::move(params).take(), std::move(body).take(), std::move(opts));
     }
     template <class E>
-        requires std::is_same_v<typename E::body, no_body>
-    boost::asio::awaitable<reply<E>> call(std::string service, typename E::params params, call_options opts = {}) {
-        return call<E>(std::move(service), std::move(params), no_body{}, std::move(opts));
+        requires(!has_body<E>)
+    boost::asio::awaitable<reply<E>> call(std::string service, call_arg<typename E::params> params, call_options opts = {}) {
+        return call_typed<E>(std::move(service), std::move(params).take(), no_body{}, std::move(opts));
     }
 
     /// The untyped call, with failover.
@@ -116,6 +119,12 @@ public:
     }
 
 private:
+    template <class E>
+    boost::asio::awaitable<reply<E>> call_typed(std::string service, typename E::params params, typename E::body body, call_options opts) {
+        response r = co_await call_raw(std::move(service), make_request<E>(params, body), std::move(opts));
+        co_return client::reply_from<E>(std::move(r));
+    }
+
     struct peer {
         node n;
         std::unique_ptr<client> c;

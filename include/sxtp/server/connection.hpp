@@ -230,6 +230,21 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
 
     void start(wire::request_id id, sxtp::request req);
 
+    // What resolve() learnt of a call that goes on as a coroutine.
+    struct carried {
+        std::shared_ptr<const principal> caller;
+        const detail::route_info* route = nullptr;
+        std::optional<trace_context> trace;
+        clock::time_point started{};
+        std::optional<sxtp::headers> response_headers;
+        std::optional<std::map<sx::keyword, cookie>> set_cookie;
+    };
+
+    // Answers call `id` with `r`: the interceptors' after() (or, for a
+    // stream, stream_ended()), the answer, metrics and the access log. `ctx`
+    // is null for a handler that threw out of the pipeline.
+    void answered(wire::request_id id, const call_context* ctx, response r);
+
     bool finished() const;
 
     // On a plain socket, while the writer is idle, writes what the socket
@@ -249,6 +264,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
 } // namespace sxtp
 
 #include <sxtp/server/impl/connection.hpp>
+#include <sxtp/server/impl/calls.hpp>
 
 namespace sxtp {
 
@@ -259,7 +275,7 @@ inline boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener
         plain_socket socket = co_await l->acceptor.async_accept(worker, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (ec) {
             if (!l->acceptor.is_open()) co_return;  // closed
-            if (options_.log) options_.log("accept failed: " + ec.message());
+            options_.log(log_level::error, "accept failed: " + ec.message());
             // EMFILE and friends: back off briefly instead of spinning
             boost::asio::steady_timer t(ex_, std::chrono::milliseconds(50));
             co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -313,6 +329,7 @@ inline boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener
             }
         }
         connections_.emplace(c.get(), c);
+        if (metrics_) metrics_->connections.fetch_add(1, std::memory_order_relaxed);
     }
 }
 

@@ -5,6 +5,8 @@
 #define SXTP_SERVER_OPTIONS_HPP
 
 #include <sxtp/security/policy.hpp>
+#include <sxtp/server/interceptor.hpp>
+#include <sxtp/server/log.hpp>
 #include <sxtp/typed/endpoint.hpp>
 #include <sxtp/wire/server_connection.hpp>
 
@@ -55,12 +57,29 @@ struct server_options {
     std::size_t connection_budget = std::size_t{8} << 20;
     /// Needed to listen on sxtps:// (net::make_server_tls_context).
     std::shared_ptr<boost::asio::ssl::context> tls;
-    /// Receives what must not reach peers (handler exceptions, why a
-    /// caller was refused, and every server_event: malformed frames and
-    /// messages, limits hit, timeouts, refusals, each with the peer's
-    /// address, at most ten lines per kind a second; never a secret or
-    /// token). Default: discarded.
-    std::function<void(std::string_view)> log;
+    /// Receives what must not reach peers, with a level (server/log.hpp):
+    /// handler exceptions (error); why a caller was refused and every
+    /// server_event — malformed frames and messages, limits hit, timeouts,
+    /// refusals — each with the peer's address, at most ten lines per kind
+    /// a second (warning); the access log (info). Never a secret or token.
+    /// A callable taking only the line gets warnings and errors. Default:
+    /// discarded.
+    log_sink log = {};
+    /// One line per request through `log` at info level (logfmt: time,
+    /// peer, verb, path, status, duration, bytes in and out, tag, caller,
+    /// trace id). Off by default; `log` must want info (a sink made with
+    /// log_level::info or lower).
+    bool access_log = false;
+    /// Counts requests, durations, connections and bytes for
+    /// server::metrics() and serves the Prometheus text on
+    /// `(fetch "/metrics")` (server/metrics.hpp). Off by default.
+    bool metrics = false;
+    /// Capabilities a caller needs for `(fetch "/metrics")` (checked like a
+    /// route's when the server has a security policy).
+    std::vector<std::string> metrics_capabilities = {};
+    /// Run in order around every routed call (server/interceptor.hpp).
+    /// Empty (the default): nothing is called and nothing is paid.
+    std::vector<std::shared_ptr<server_interceptor>> interceptors = {};
     /// Authentication and capability checks (security/policy.hpp). Without
     /// one every caller is anonymous, so a server whose routes declare
     /// capabilities refuses to listen (and dispatch() refuses their calls)

@@ -56,6 +56,7 @@
 #include <sxtp/net/tls.hpp>
 #include <sxtp/security/policy.hpp>
 #include <sxtp/server/call_decoder.hpp>
+#include <sxtp/server/metrics.hpp>
 #include <sxtp/server/options.hpp>
 #include <sxtp/server/route_table.hpp>
 #include <sxtp/server/stats.hpp>
@@ -113,7 +114,9 @@ public:
     /// accepts. Throws std::invalid_argument when `workers` is empty.
     explicit server(std::vector<executor_type> workers, server_options options = {})
         : ex_(workers.empty() ? throw std::invalid_argument("sxtp: a server needs an executor") : workers.front()),
-          workers_(std::move(workers)), options_(std::move(options)) {}
+          workers_(std::move(workers)), options_(std::move(options)) {
+        set_up_observers();
+    }
     server(const server&) = delete;
     server& operator=(const server&) = delete;
     ~server() { stop_accepting(); }
@@ -158,6 +161,9 @@ public:
     std::size_t connections() const noexcept { return connections_.size(); }
     /// What the server refused, limited and closed so far (any thread).
     server_stats stats() const noexcept { return reporter_.snapshot(); }
+    /// The Prometheus text (server/metrics.hpp) when server_options::metrics
+    /// is set; empty otherwise. Any thread.
+    std::string metrics() const { return metrics_ ? metrics_->text(stats()) : std::string(); }
 
     /// Health, as gRPC's grpc.health.v1: `(request :verb health :path P
     /// [:params {:service "NAME"}])` is answered on any path, like ping
@@ -224,6 +230,20 @@ private:
     // A refused authentication: the peer learns which check failed, the log
     // also who was refused. Neither sees a secret.
     response refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const;
+
+    // -- observers: interceptors, metrics, the access log --------------------
+    // The built-in routes' infos (route_infos_ 0…3, as server_metrics' slots),
+    // the metrics and their route.
+    void set_up_observers();
+    // A route's info; its index is its metrics slot.
+    std::size_t add_route_info(std::string_view verb, std::string_view pattern);
+    // Runs the interceptors' before(): an answer when one refuses.
+    std::optional<response> intercept(call_context& ctx);
+    // Runs the interceptors' after() on an answer (not for streams' later messages).
+    void observe(const call_context& ctx, response& r) const;
+    // One answered request: metrics and the access log.
+    void record(const call_context& ctx, status_code s, std::size_t bytes_out) const;
+    bool observed() const noexcept { return observed_; }
 
     // The answer to `health` (see set_health).
     response health(const sxtp::request& req) const;
@@ -319,6 +339,7 @@ private:
         std::function<boost::asio::awaitable<response>(const sxtp::request&, const route_params&, call_context&)> async;
         std::vector<std::string> required;
         cache_policy cache = cache_policy::none;
+        std::size_t info = 0;  // in route_infos_
     };
     template <class E>
     static invoker declared();
@@ -334,6 +355,9 @@ private:
     std::map<connection_base*, std::shared_ptr<connection_base>> connections_;
     std::map<std::string, peer_count, std::less<>> peers_;  // by source address
     mutable detail::server_reporter reporter_;  // counters and the rate-limited log: thread-safe
+    std::deque<detail::route_info> route_infos_;  // stable: contexts point at them
+    std::unique_ptr<server_metrics> metrics_;      // when options_.metrics
+    bool observed_ = false;                         // interceptors, metrics or the access log
     bool shutting_down_ = false;
     std::atomic<bool> draining_{false};                  // shutdown began (read by every worker)
     mutable std::mutex health_mutex_;
@@ -346,6 +370,7 @@ private:
 
 #include <sxtp/server/impl/server.hpp>
 #include <sxtp/server/impl/pipeline.hpp>
+#include <sxtp/server/impl/observers.hpp>
 #include <sxtp/server/connection.hpp>
 
 #endif

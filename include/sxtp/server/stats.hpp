@@ -4,6 +4,8 @@
 #ifndef SXTP_SERVER_STATS_HPP
 #define SXTP_SERVER_STATS_HPP
 
+#include <sxtp/server/log.hpp>
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -72,9 +74,9 @@ public:
     // this second are spent. `what` is a string, or a callable returning
     // one (called only when the line is logged).
     template <class What>
-    void report(server_event e, std::string_view peer, What&& what, const std::function<void(std::string_view)>& log) {
+    void report(server_event e, std::string_view peer, What&& what, const log_sink& log, log_level level = log_level::warning) {
         count(e);
-        if (!log) return;
+        if (!log.enabled(level)) return;
         std::uint64_t suppressed = 0;
         if (!admit(e, suppressed)) return;
         std::string line(peer);
@@ -85,7 +87,7 @@ public:
         line += name_of(e);
         line += ')';
         if (suppressed) line += "; " + std::to_string(suppressed) + " more not logged";
-        log(line);
+        log(level, line);
     }
 
     server_stats snapshot() const noexcept {

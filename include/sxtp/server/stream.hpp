@@ -37,7 +37,9 @@
 
 #include <sxtp/security/principal.hpp>
 #include <sxtp/server/call_decoder.hpp>
+#include <sxtp/server/interceptor.hpp>
 #include <sxtp/typed/call_arg.hpp>
+#include <sxtp/wire/trace.hpp>
 #include <sxtp/typed/handler.hpp>
 #include <sxtp/typed/endpoint.hpp>
 #include <sxtp/wire/conditions.hpp>
@@ -84,6 +86,16 @@ protected:
     ~stream_port_source() = default;
 };
 
+namespace detail {
+/// A route as metrics, logs and interceptors name it: its verb and pattern
+/// ("" for the built-ins and for requests no route matched) and its metrics slot.
+struct route_info {
+    std::string verb;
+    std::string pattern;
+    std::size_t slot = 0;
+};
+} // namespace detail
+
 /// What a handler knows of its call.
 struct call_context {
     call_context(const sxtp::request& r, std::string_view p, std::optional<std::chrono::steady_clock::time_point> d = std::nullopt)
@@ -119,10 +131,36 @@ struct call_context {
         return caller_ ? *caller_ : anonymous;
     }
 
+    /// The verb of the call (as the request says it).
+    std::string_view verb() const noexcept { return request.verb.name(); }
+    /// The matched route's pattern ("/items/{id}"); "" before routing, for
+    /// the built-ins (ping, health, inspect) and when no route matched.
+    std::string_view route() const noexcept { return route_ ? std::string_view(route_->pattern) : std::string_view(); }
+    /// This call's span of its trace (wire/trace.hpp): a child of the
+    /// request's `:traceparent`, or the first span of a new trace when the
+    /// request has none (or a malformed one). Pass it on to the calls the
+    /// handler makes: `client.call<E>(p, {.trace = ctx.trace()})`.
+    const trace_context& trace() const {
+        if (!trace_) {
+            std::optional<trace_context> t;
+            if (request.headers)
+                if (auto v = traceparent_of(*request.headers)) t = trace_context::from_traceparent(*v);
+            trace_ = t ? *t : trace_context::start();
+        }
+        return *trace_;
+    }
+    /// When the request arrived (set when the server has interceptors,
+    /// metrics or an access log; otherwise the clock's epoch).
+    std::chrono::steady_clock::time_point started() const noexcept { return started_; }
+
     std::shared_ptr<const principal> caller_;
     const bool* cancelled_ = nullptr;
     stream_port_source* ports_ = nullptr;
     std::uint64_t call_id_ = 0;
+    const detail::route_info* route_ = nullptr;
+    mutable std::optional<trace_context> trace_;
+    std::chrono::steady_clock::time_point started_{};
+    const std::vector<std::shared_ptr<server_interceptor>>* interceptors_ = nullptr;  // for streams; null: none
 };
 
 /// The typed stream of one call of endpoint E (see the top of this file).
@@ -141,7 +179,9 @@ public:
     boost::asio::awaitable<bool> open()
         requires server_streams<E>
     {
-        return port_.open(head(), E::events::size > 0);
+        sxtp::response h = head();
+        opening(h);
+        return port_.open(std::move(h), E::events::size > 0);
     }
 
     /// Sends one chunk, waiting for credit. False when the call is over:
@@ -184,6 +224,10 @@ public:
     {
         auto c = co_await port_.receive();
         if (!c) co_return std::nullopt;
+        if (interceptors_) {
+            const std::variant<sxtp::chunk, sxtp::event> m(*c);
+            for (const auto& i : *interceptors_) i->stream_message(*this, m, false);
+        }
         const std::string at = ":chunk " + std::to_string(received_++);
         if (!c->body) {
             port_.refuse(detail::invalid_params(at, "missing body"));
@@ -213,9 +257,23 @@ private:
     boost::asio::awaitable<bool> send(std::variant<sxtp::chunk, sxtp::event> m) {
         if (!port_.opened()) {
             sxtp::response h = head();  // named: g++ 12 mishandles temporaries inside co_await
+            opening(h);
             if (!co_await port_.open(std::move(h), E::events::size > 0)) co_return false;
         }
+        if (interceptors_)
+            for (const auto& i : *interceptors_) i->stream_message(*this, m, true);
         co_return co_await port_.send(std::move(m));
+    }
+
+    // The interceptors see the head (and may add to its headers, as after()
+    // does for an answer) before it goes out.
+    void opening(sxtp::response& h) {
+        if (!interceptors_) return;
+        const auto took = std::chrono::steady_clock::now() - started_;
+        for (const auto& i : *interceptors_) {
+            i->after(*this, h, took);
+            i->stream_opened(*this, h);
+        }
     }
 
     stream_port& port_;

@@ -23,7 +23,32 @@ inline boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request
 }
 
 inline boost::asio::awaitable<response> client::call_raw(sxtp::request req, call_options opts) {
+    return call_raw_as(std::move(req), std::move(opts), {});
+}
+
+inline boost::asio::awaitable<response> client::call_raw_as(sxtp::request req, call_options opts, std::string_view route) {
     const auto deadline = prepare(req, std::move(opts));
+    if (options_.interceptors.empty() && !metrics_) co_return co_await send_prepared(std::move(req), deadline);
+    const auto started = clock::now();
+    const std::string verb(req.verb.name());
+    if (metrics_) metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
+    std::optional<response> r;
+    for (const auto& i : options_.interceptors)
+        if ((r = i->before(req))) break;
+    std::optional<sxtp::request> sent;
+    if (!options_.interceptors.empty()) sent = req;  // for after()
+    if (!r) r = co_await send_prepared(std::move(req), deadline);
+    const auto took = clock::now() - started;
+    if (sent)
+        for (const auto& i : options_.interceptors) i->after(*sent, *r, took);
+    if (metrics_) {
+        metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
+        metrics_->answered(verb, route, r->status.code(), took);
+    }
+    co_return std::move(*r);
+}
+
+inline boost::asio::awaitable<response> client::send_prepared(sxtp::request req, std::optional<clock::time_point> deadline) {
     std::string cache_base, cache_key;
     sxtp::request vary_probe;  // the request's own headers, for the answer's :vary
     std::optional<response_cache::entry> kept;
@@ -119,6 +144,15 @@ inline std::optional<client::clock::time_point> client::prepare(sxtp::request& r
         req.headers->timeout_ms = timeout.count();
     }
     if (opts.capabilities) req.capabilities = std::move(opts.capabilities);
+    // (Not into a request the caller signed: the signature covers its headers.)
+    if (req.auth) {
+    } else if (opts.trace) {
+        if (!req.headers) req.headers.emplace();
+        set_traceparent(*req.headers, *opts.trace);
+    } else if (options_.tracing && !(req.headers && traceparent_of(*req.headers))) {
+        if (!req.headers) req.headers.emplace();
+        set_traceparent(*req.headers, trace_context::start());
+    }
     if (!req.cookies) req.cookies = cookies_.for_request(req.path, cookie_destination(req));
     return deadline;
 }
@@ -154,7 +188,7 @@ inline response client::failed_response(const boost::system::error_code& ec, boo
 
 template <class E>
 boost::asio::awaitable<reply<E>> client::call_typed(typename E::params params, typename E::body body, call_options opts) {
-    response r = co_await call_raw(make_request<E>(params, body), std::move(opts));
+    response r = co_await call_raw_as(make_request<E>(params, body), std::move(opts), std::string_view(E::path));
     co_return to_reply<E>(std::move(r));
 }
 

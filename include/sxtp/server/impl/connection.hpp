@@ -230,68 +230,11 @@ inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
             break;
         }
         state.commit(n);
+        if (srv.metrics_) srv.metrics_->received_bytes.fetch_add(n, std::memory_order_relaxed);
         last_activity = clock::now();
     }
     reading_done = true;
     wake.cancel();
-}
-
-template <class Stream>
-inline void server::connection<Stream>::start(wire::request_id id, sxtp::request req) {
-    std::optional<clock::time_point> deadline;
-    if (req.headers && req.headers->timeout_ms)
-        deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
-    std::optional<deferred> route;
-    std::shared_ptr<const principal> caller;
-    {
-        // Most requests are answered here, inline: no coroutine, no timers.
-        call_context ctx{req, peer, deadline};
-        ctx.ports_ = this;
-        ctx.call_id_ = id;
-        auto r = srv.resolve(req, ctx);
-        if (auto* answer = std::get_if<response>(&r)) {
-            mark_secure(*answer);
-            state.respond(id, std::move(*answer));  // written when the read loop has taken the whole read
-            last_activity = clock::now();
-            return;
-        }
-        route.emplace(std::move(std::get<deferred>(r)));
-        caller = std::move(ctx.caller_);
-    }
-    auto self = this->shared_from_this();
-    auto call = std::make_shared<call_state>(ex);
-    calls.emplace(id, call);
-    if (deadline) {
-        call->deadline.expires_at(*deadline);
-        call->deadline.async_wait([self, id, call](boost::system::error_code ec) {
-            if (ec || call->cancelled) return;
-            if (self->state.expire(id)) self->wake.cancel();
-            call->cancel();
-        });
-    }
-    auto body = [](std::shared_ptr<connection> c, sxtp::request r, deferred m, std::shared_ptr<const principal> who,
-                   std::optional<clock::time_point> d, wire::request_id i, std::shared_ptr<call_state> cs) -> boost::asio::awaitable<response> {
-        call_context ctx{r, c->peer, d};
-        ctx.caller_ = std::move(who);
-        ctx.cancelled_ = &cs->cancelled;
-        ctx.ports_ = c.get();
-        ctx.call_id_ = i;
-        co_return co_await c->srv.run(r, std::move(m), ctx);
-    };
-    auto done = [self, id](std::exception_ptr e, response r) {
-        if (e) r = condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
-        if (auto it = self->calls.find(id); it != self->calls.end()) {
-            it->second->finish();
-            self->calls.erase(it);
-        }
-        self->drop_port(id);
-        self->mark_secure(r);
-        self->state.respond(id, std::move(r));
-        self->last_activity = clock::now();
-        self->wake.cancel();
-    };
-    boost::asio::co_spawn(ex, body(self, std::move(req), std::move(*route), std::move(caller), deadline, id, call),
-                          boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(done)));
 }
 
 template <class Stream>
@@ -309,6 +252,7 @@ inline void server::connection<Stream>::write_now() {
         boost::system::error_code ec;
         const std::size_t n = stream.write_some(boost::asio::buffer(out.data(), out.size()), ec);
         if (ec) return;  // would block, or an error the writer will meet
+        if (srv.metrics_) srv.metrics_->sent_bytes.fetch_add(n, std::memory_order_relaxed);
         state.consume(n);
         last_written = clock::now();
         publish_output();
@@ -343,7 +287,8 @@ inline boost::asio::awaitable<void> server::connection<Stream>::write_loop() {
         // progress (last_written), and waiting producers wake between.
         std::string batch = state.take_output(std::size_t{256} << 10);
             boost::system::error_code ec;
-            co_await boost::asio::async_write(stream, boost::asio::buffer(batch), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            const std::size_t sent = co_await boost::asio::async_write(stream, boost::asio::buffer(batch), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (srv.metrics_) srv.metrics_->sent_bytes.fetch_add(sent, std::memory_order_relaxed);
             state.output_written(std::move(batch));
             if (ec) {
                 close();

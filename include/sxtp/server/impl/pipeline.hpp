@@ -11,8 +11,14 @@ inline response server::stream_mismatch(bool sent_stream) {
 }
 
 inline std::variant<response, server::deferred> server::resolve(const sxtp::request& req, call_context& ctx) {
-    if (req.verb.name() == "ping") return response{};
-    if (req.verb.name() == "health") return health(req);
+    if (req.verb.name() == "ping") {
+        ctx.route_ = &route_infos_[server_metrics::ping];
+        return response{};
+    }
+    if (req.verb.name() == "health") {
+        ctx.route_ = &route_infos_[server_metrics::health];
+        return health(req);
+    }
     if (!options_.allowed_origins.empty() && req.headers && req.headers->origin &&
         std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(), *req.headers->origin) == options_.allowed_origins.end())
         return refused_origin(req, ctx);
@@ -30,8 +36,16 @@ inline std::variant<response, server::deferred> server::route(const sxtp::reques
     const std::string_view verb = req.verb.name();
     const auto* policy = options_.security.get();
     if (verb == "inspect" && (req.path == "/" || !routes_.routes_for(req.path).empty())) {
+        ctx.route_ = &route_infos_[server_metrics::inspect];
         if (policy)
             if (auto no = policy->authorize(ctx.caller(), {}, req)) return condition_response(no->first, no->second);
+        if (!options_.interceptors.empty()) {
+            try {
+                if (auto r = intercept(ctx)) return std::move(*r);
+            } catch (const std::exception& e) {
+                return handler_failed(req, ctx, e);
+            }
+        }
         return routes_.routes_for(req.path).empty() ? inspect_routes() : inspect(req.path);
     }
     auto m = routes_.find(verb, req.path);
@@ -43,14 +57,17 @@ inline std::variant<response, server::deferred> server::route(const sxtp::reques
         return condition_response(status_code::invalid, make_condition(u, "unsupported verb", req.path));
     }
     const invoker& inv = invokers_[m.route];
+    ctx.route_ = &route_infos_[inv.info];
     if (policy) {
         if (auto no = policy->authorize(ctx.caller(), inv.required, req)) return condition_response(no->first, no->second);
     } else if (!inv.required.empty() && !options_.trusted_network) {
         return condition_response(status_code::forbidden,
                                   make_condition(conditions::unauthenticated{}, "this server has no security policy to check the route's capabilities", req.path));
     }
-    if (!inv.sync) return deferred{std::move(m)};
     try {
+        if (!options_.interceptors.empty())
+            if (auto r = intercept(ctx)) return std::move(*r);
+        if (!inv.sync) return deferred{std::move(m)};
         return cached(req, inv.cache, inv.sync(req, m.params, ctx));
     } catch (const std::exception& e) {
         return handler_failed(req, ctx, e);
@@ -120,7 +137,8 @@ inline response server::cached(const sxtp::request& req, cache_policy policy, re
 inline response server::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) {
     if (!ctx.cancelled())
         reporter_.report(server_event::handler_failed, ctx.peer,
-                         [&] { return std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what(); }, options_.log);
+                         [&] { return std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what(); }, options_.log,
+                         log_level::error);
     return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
 }
 

@@ -36,6 +36,7 @@ inline void server::handle_raw(std::string_view verb, std::string_view pattern, 
     invoker inv;
     inv.required = options.capabilities;
     inv.cache = options.cache;
+    inv.info = add_route_info(verb, pattern);
     if constexpr (std::is_same_v<returned, response>)
         inv.sync = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> response { return (*h)(req, ctx); };
     else
@@ -149,6 +150,7 @@ inline void server::handle_unary(F handler) {
         return r;
     };
     invoker inv = declared<E>();
+    inv.info = add_route_info(std::string_view(E::verb), std::string_view(E::path));
     if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
         inv.async = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> boost::asio::awaitable<response> {
             if (req.stream.value_or(false)) co_return stream_mismatch(true);
@@ -176,6 +178,7 @@ inline void server::handle_stream(F handler) {
     routes_.add(E::verb, E::path);
     describers_.emplace_back(&describe_endpoint<E>);
     invoker inv = declared<E>();
+    inv.info = add_route_info(std::string_view(E::verb), std::string_view(E::path));
     inv.cache = cache_policy::none;  // a stream's answer is not one value to hash
     inv.async = [h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, const route_params& params,
                                                              call_context& ctx) -> boost::asio::awaitable<response> {
@@ -261,7 +264,7 @@ inline wire::connection_limits server::first_limits() const {
 inline void server::forget(connection_base* c) {
     boost::asio::dispatch(ex_, [this, c] {
         leave_peer(*c);
-        connections_.erase(c);
+        if (connections_.erase(c) && metrics_) metrics_->connections.fetch_sub(1, std::memory_order_relaxed);
         check_drained();
     });
 }

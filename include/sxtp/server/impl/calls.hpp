@@ -1,0 +1,106 @@
+// Definitions for sxtp/server/connection.hpp: a connection's calls — one
+// started from a request (inline, or as a coroutine) and answered, with
+// what observes it (interceptors, metrics, the access log).
+#ifndef SXTP_SERVER_IMPL_CALLS_HPP
+#define SXTP_SERVER_IMPL_CALLS_HPP
+
+namespace sxtp {
+
+template <class Stream>
+inline void server::connection<Stream>::start(wire::request_id id, sxtp::request req) {
+    std::optional<clock::time_point> deadline;
+    if (req.headers && req.headers->timeout_ms)
+        deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
+    if (srv.metrics_) srv.metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
+    std::optional<deferred> route;
+    carried from_resolve;
+    {
+        // Most requests are answered here, inline: no coroutine, no timers.
+        call_context ctx{req, peer, deadline};
+        ctx.ports_ = this;
+        ctx.call_id_ = id;
+        if (srv.observed()) ctx.started_ = clock::now();
+        if (!srv.options_.interceptors.empty()) ctx.interceptors_ = &srv.options_.interceptors;
+        auto r = srv.resolve(req, ctx);
+        if (auto* answer = std::get_if<response>(&r)) {
+            answered(id, &ctx, std::move(*answer));  // written when the read loop has taken the whole read
+            return;
+        }
+        route.emplace(std::move(std::get<deferred>(r)));
+        from_resolve = carried{std::move(ctx.caller_), ctx.route_, std::move(ctx.trace_), ctx.started_, std::move(ctx.response_headers),
+                               std::move(ctx.set_cookie)};
+    }
+    auto self = this->shared_from_this();
+    auto call = std::make_shared<call_state>(ex);
+    calls.emplace(id, call);
+    if (deadline) {
+        call->deadline.expires_at(*deadline);
+        call->deadline.async_wait([self, id, call](boost::system::error_code ec) {
+            if (ec || call->cancelled) return;
+            if (self->state.expire(id)) self->wake.cancel();
+            call->cancel();
+        });
+    }
+    auto body = [](std::shared_ptr<connection> c, sxtp::request r, deferred m, carried k, std::optional<clock::time_point> d,
+                   wire::request_id i, std::shared_ptr<call_state> cs) -> boost::asio::awaitable<void> {
+        call_context ctx{r, c->peer, d};
+        ctx.caller_ = std::move(k.caller);
+        ctx.route_ = k.route;
+        ctx.trace_ = std::move(k.trace);
+        ctx.started_ = k.started;
+        ctx.response_headers = std::move(k.response_headers);
+        ctx.set_cookie = std::move(k.set_cookie);
+        ctx.cancelled_ = &cs->cancelled;
+        ctx.ports_ = c.get();
+        ctx.call_id_ = i;
+        if (!c->srv.options_.interceptors.empty()) ctx.interceptors_ = &c->srv.options_.interceptors;
+        response answer = co_await c->srv.run(r, std::move(m), ctx);
+        c->answered(i, &ctx, std::move(answer));
+    };
+    // (It holds the call state: the coroutine's cancellation slot is in it,
+    // and Asio clears that slot after the coroutine has answered and ended.)
+    auto failed = [self, id, call](std::exception_ptr e) {
+        if (e) self->answered(id, nullptr, condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error")));
+    };
+    boost::asio::co_spawn(ex, body(self, std::move(req), std::move(*route), std::move(from_resolve), deadline, id, call),
+                          boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(failed)));
+}
+
+template <class Stream>
+inline void server::connection<Stream>::answered(wire::request_id id, const call_context* ctx, response r) {
+    if (auto it = calls.find(id); it != calls.end()) {
+        it->second->finish();
+        calls.erase(it);
+    }
+    drop_port(id);
+    mark_secure(r);
+    const bool was_stream = ctx && ctx->interceptors_ && state.streaming(id);
+    if (ctx) {
+        if (was_stream) {  // the head went out long ago: this is the stream's end
+            const auto took = clock::now() - ctx->started_;
+            for (const auto& i : *ctx->interceptors_) {
+                try {
+                    i->stream_ended(*ctx, r, took);
+                } catch (const std::exception& e) {
+                    srv.options_.log(log_level::error, std::string("interceptor stream_ended() failed: ") + e.what());
+                }
+            }
+        } else {
+            srv.observe(*ctx, r);
+        }
+    }
+    const status_code status = r.status.code();
+    const std::size_t before = state.output_size() + state.held_bytes();
+    state.respond(id, std::move(r));
+    if (srv.metrics_) srv.metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (ctx && srv.observed()) {
+        const std::size_t after = state.output_size() + state.held_bytes();
+        srv.record(*ctx, status, after > before ? after - before : 0);
+    }
+    last_activity = clock::now();
+    wake.cancel();
+}
+
+} // namespace sxtp
+
+#endif
