@@ -28,6 +28,15 @@ registry_options fast_registry() {
 }
 
 // What the nodes did, shared by all of them.
+// A typed endpoint the nodes serve: mesh_client::call<E>.
+struct shout_params {
+    BOOST_HANA_DEFINE_STRUCT(shout_params, (std::string, text), (std::int64_t, times));
+};
+struct shout : sxtp::endpoint<"query", "/shout"> {
+    using params = shout_params;
+    using result = std::string;
+};
+
 struct ledger {
     std::map<std::string, int> served;        // node → calls answered
     std::map<std::int64_t, int> actions;      // action id → times performed (any node)
@@ -50,6 +59,14 @@ struct relations_node {
         serve_data(*srv, "whoami", [l, me = name](const sx::value&, call_context&) -> sx::value {
             ++l->served[me];
             return sx::value(me);
+        });
+        srv->handle<shout>([me = name](const shout_params& p) {
+            std::string out = me + ":";
+            for (std::int64_t i = 0; i < p.times; ++i) out += " " + p.text;
+            return out;
+        });
+        serve_data(*srv, "trace", [](const sx::value&, call_context& ctx) -> sx::value {  // the span this node's call runs in
+            return sx::value::list(ctx.trace().trace_id_hex(), ctx.trace().parent_id_hex());
         });
         serve_data(*srv, "slow", [l, me = name](const sx::value&, call_context&) -> asio::awaitable<sx::value> {
             asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(300));
@@ -130,6 +147,22 @@ std::string type_of(const response& r) {
 }
 
 } // namespace
+
+TEST_CASE("mesh: an internal call carries the caller's trace to the node that serves it") {
+    mesh_fixture f;
+    f.run([&]() -> asio::awaitable<void> {
+        co_await f.announce_all();
+        const trace_context mine = trace_context::start();  // as a handler's ctx.trace()
+        const response r = co_await fetch_data(*f.mesh, "relations", "trace", {}, {.trace = mine});
+        REQUIRE(r.status.is_success());
+        REQUIRE(r.body);
+        CHECK(sx::canonical(*r.body) == "(\"" + mine.trace_id_hex() + "\" \"" + mine.span_id_hex() + "\")");
+        // typed, with braces inside the co_await (built by the call: safe under g++ 12)
+        auto typed = co_await f.mesh->call<shout>("relations", {"a text long enough to live on the heap", 2}, {.trace = mine});
+        REQUIRE(typed);
+        CHECK(typed->find(": a text long enough to live on the heap a text long enough to live on the heap") != std::string::npos);
+    });
+}
 
 TEST_CASE("mesh: internal calls by service name, spread over the nodes") {
     mesh_fixture f;
