@@ -232,4 +232,15 @@ TEST_CASE("call forms: a cancellation slot on the token cancels the call") {
     const auto until = std::chrono::steady_clock::now() + 5s;
     while (h.log->cancelled == 0 && std::chrono::steady_clock::now() < until) h.io.run_one_for(50ms);
     CHECK(h.log->cancelled == 1);
+    // partial cancellation too (co_spawn alone would let only terminal through)
+    got.reset();
+    const auto again = std::chrono::steady_clock::now();
+    c.async_call<svc::sleep>({5000}, asio::bind_cancellation_slot(cancel.slot(), [&](sxtp::reply<svc::sleep> r) { got = std::move(r); }));
+    asio::steady_timer t2(h.io, 100ms);
+    t2.async_wait([&](boost::system::error_code) { cancel.emit(asio::cancellation_type::partial); });
+    while (!got && std::chrono::steady_clock::now() - again < 10s) h.io.run_one_for(50ms);
+    REQUIRE(got);
+    REQUIRE_FALSE(got->ok());
+    CHECK(got->condition().type.name() == "cancelled");
+    CHECK(std::chrono::steady_clock::now() - again < 4s);
 }

@@ -164,6 +164,18 @@ TEST_CASE("middleware: interceptors watch a stream open and pass its messages an
     CHECK(a->messages == 5);
     CHECK(a->ended == 1);
     CHECK(a->ended_status == "ok");
+    // cancelled by the client: one after() (its head) and one stream_ended()
+    const std::size_t answers_before = a->answers.size();
+    h.run([&]() -> asio::awaitable<void> {
+        auto s = co_await c.open<mw::ticks>({1000000});
+        auto first = co_await s.next();
+        CHECK(first);
+        s.cancel();
+    });
+    h.settle(300ms);
+    CHECK(a->opened == 2);
+    CHECK(a->ended == 2);
+    CHECK(a->answers.size() == answers_before + 1);
 }
 
 TEST_CASE("middleware: client interceptors add headers and answer locally and see every answer") {
@@ -202,6 +214,20 @@ TEST_CASE("middleware: client interceptors add headers and answer locally and se
     });
     CHECK(tenant_seen == "acme");
     CHECK(t->after_seen == std::vector<std::string>{"/whoami ok", "/items/99 forbidden"});
+    // one that throws: the call's answer is internal-error, never an exception
+    struct broken : sxtp::client_interceptor {
+        std::optional<sxtp::response> before(sxtp::request&) override { throw std::runtime_error("broken"); }
+    };
+    auto bo = h.client_options();
+    bo.interceptors = {std::make_shared<broken>()};
+    bo.metrics = true;
+    sxtp::client b(h.io.get_executor(), h.where, bo);
+    h.run([&]() -> asio::awaitable<void> {
+        auto r = co_await b.call<svc::get_item>({1});
+        REQUIRE_FALSE(r);
+        CHECK(r.condition().type.name() == "internal-error");
+    });
+    CHECK(b.metrics().find("sxtp_client_in_flight_requests 0") != std::string::npos);
 }
 
 TEST_CASE("middleware: metrics in the Prometheus text format, as prometheus_client parses them") {
@@ -273,6 +299,12 @@ TEST_CASE("middleware: the access log writes one line per request at info level"
     CHECK(l.find(" caller=\"\"") != std::string::npos);
     CHECK(l.find(" trace=") != std::string::npos);
     CHECK(lines[1].second.find(" verb=query path=/sleep route=/sleep status=ok") != std::string::npos);
+    // an empty callable is no sink (it used to throw bad_function_call on the first line)
+    const sxtp::log_sink empty = std::function<void(std::string_view)>{};
+    CHECK_FALSE(empty);
+    empty("nothing happens");
+    const sxtp::log_sink throwing = [](std::string_view) { throw std::runtime_error("sink down"); };
+    throwing("swallowed: logging never fails a connection");
     // a sink that takes only the line gets warnings, not the access log
     std::vector<std::string> warnings;
     sxtp::log_sink plain = [&](std::string_view line) { warnings.emplace_back(line); };

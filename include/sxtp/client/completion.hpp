@@ -15,6 +15,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <exception>
 #include <memory>
@@ -40,6 +41,9 @@ auto launch(const boost::asio::any_io_executor& ex, boost::asio::awaitable<T> op
             auto handler_ex = boost::asio::get_associated_executor(handler, ex);
             auto out = std::make_shared<std::optional<T>>();
             auto run = [](boost::asio::awaitable<T> op, std::shared_ptr<std::optional<T>> out) -> boost::asio::awaitable<void> {
+                // co_spawn lets only terminal cancellation through; a token's
+                // partial or total cancellation ends the call as well
+                co_await boost::asio::this_coro::reset_cancellation_state(boost::asio::enable_total_cancellation());
                 out->emplace(co_await std::move(op));
             };
             boost::asio::co_spawn(ex, run(std::move(op), out),

@@ -90,7 +90,13 @@ inline void duration_histogram::write(std::string& out, std::string_view name, s
         out += labels;
         if (!labels.empty()) out += ',';
         out += "le=\"";
-        exposition::number(out, i < bounds.size() ? bounds[i] : HUGE_VAL);
+        if (i < bounds.size()) {  // fixed notation ("0.0001", not "1e-04"), as other clients write it
+            char buf[32];
+            const auto r = std::to_chars(buf, buf + sizeof buf, bounds[i], std::chars_format::fixed);
+            out.append(buf, r.ptr);
+        } else {
+            out += "+Inf";
+        }
         out += "\"} ";
         exposition::number(out, cumulative);
         out += '\n';

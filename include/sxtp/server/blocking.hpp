@@ -4,7 +4,7 @@
 // on that thread would wait. Give blocking work (a synchronous database
 // driver, a file system walk, a CPU-heavy transform) to a blocking_pool:
 //
-//   sxtp::blocking_pool pool(4);   // four threads; outlives the server
+//   sxtp::blocking_pool pool(4);   // four threads; destroyed before the io_contexts
 //   srv.handle<report>([&](const report_params& p) -> boost::asio::awaitable<report_result> {
 //       co_return co_await pool.run([p](std::stop_token stop) { return build_report(p, stop); });
 //   });
@@ -18,6 +18,13 @@
 // still waits for the function to return, so whatever the function
 // borrowed from the handler stays alive. A function without a stop_token
 // parameter runs to its end.
+//
+// Lifetimes: a function in the pool keeps the handler's io_context busy
+// (its run() does not return) until it has returned; destroy the pool
+// before the io_contexts it answers to (declare it after them), so that
+// its destructor waits for the functions while their io_contexts exist.
+// A function's result type must be default-constructible (when it throws,
+// Asio's signature still needs a value beside the exception).
 #ifndef SXTP_SERVER_BLOCKING_HPP
 #define SXTP_SERVER_BLOCKING_HPP
 
@@ -80,6 +87,8 @@ private:
         template <class Handler>
         void operator()(Handler handler, F f) const {
             using R = result_of<F>;
+            static_assert(std::is_void_v<R> || std::is_default_constructible_v<R>,
+                          "sxtp::blocking_pool::run: the function's result type must be default-constructible");
             auto stop = std::make_shared<std::stop_source>();
             auto slot = boost::asio::get_associated_cancellation_slot(handler);
             if (slot.is_connected()) slot.assign([stop](boost::asio::cancellation_type) { stop->request_stop(); });

@@ -63,14 +63,18 @@ public:
     virtual void after(const call_context& ctx, response& r, std::chrono::nanoseconds elapsed) {
         (void)ctx, (void)r, (void)elapsed;
     }
-    /// A stream's head went out.
+    /// A server stream's head is going out.
     virtual void stream_opened(const call_context& ctx, const response& head) { (void)ctx, (void)head; }
-    /// A message of a stream: sent by the handler (`outgoing`) or a chunk
-    /// of the client's stream it read.
+    /// A message of a stream: one the handler writes (`outgoing`, as it is
+    /// offered to the stream: a call cancelled meanwhile drops it) or a
+    /// chunk of the client's stream the handler read.
     virtual void stream_message(const call_context& ctx, const std::variant<sxtp::chunk, sxtp::event>& m, bool outgoing) {
         (void)ctx, (void)m, (void)outgoing;
     }
-    /// A stream ended: `outcome` is its last answer (ok, or its condition).
+    /// A server stream whose head went out ended: `outcome` is its
+    /// handler's last answer (ok, or its condition) — also when the client
+    /// cancelled it, its deadline passed or the connection broke (the peer
+    /// was then answered by the server's wire layer).
     virtual void stream_ended(const call_context& ctx, const response& outcome, std::chrono::nanoseconds elapsed) {
         (void)ctx, (void)outcome, (void)elapsed;
     }

@@ -66,16 +66,20 @@ struct server_options {
     /// discarded.
     log_sink log = {};
     /// One line per request through `log` at info level (logfmt: time,
-    /// peer, verb, path, status, duration, bytes in and out, tag, caller,
-    /// trace id). Off by default; `log` must want info (a sink made with
+    /// peer, verb, path, route, status, duration, answer bytes, tag,
+    /// caller, trace id). Off by default; `log` must want info (a sink made with
     /// log_level::info or lower).
     bool access_log = false;
     /// Counts requests, durations, connections and bytes for
     /// server::metrics() and serves the Prometheus text on
-    /// `(fetch "/metrics")` (server/metrics.hpp). Off by default.
+    /// `(fetch metrics_path)` (server/metrics.hpp). Off by default. The text
+    /// names the server's routes and its traffic: on a server others can
+    /// reach, set metrics_capabilities (with a security policy) so that only
+    /// your monitoring may read it.
     bool metrics = false;
-    /// Capabilities a caller needs for `(fetch "/metrics")` (checked like a
-    /// route's when the server has a security policy).
+    std::string metrics_path = "/metrics";
+    /// Capabilities a caller needs for `(fetch metrics_path)`, checked like
+    /// a route's. Empty: anyone who can call the server.
     std::vector<std::string> metrics_capabilities = {};
     /// Run in order around every routed call (server/interceptor.hpp).
     /// Empty (the default): nothing is called and nothing is paid.

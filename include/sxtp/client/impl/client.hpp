@@ -32,15 +32,29 @@ inline boost::asio::awaitable<response> client::call_raw_as(sxtp::request req, c
     const auto started = clock::now();
     const std::string verb(req.verb.name());
     if (metrics_) metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
+    // An interceptor that throws makes the call's answer internal-error:
+    // a call never throws, and the in-flight count stays right.
+    const auto failed = [](const char* where) {
+        return condition_response(status_code::error, make_condition(conditions::internal_error{}, std::string("a client interceptor's ") + where + " threw"));
+    };
     std::optional<response> r;
-    for (const auto& i : options_.interceptors)
-        if ((r = i->before(req))) break;
+    try {
+        for (const auto& i : options_.interceptors)
+            if ((r = i->before(req))) break;
+    } catch (...) {
+        r = failed("before()");
+    }
     std::optional<sxtp::request> sent;
     if (!options_.interceptors.empty()) sent = req;  // for after()
     if (!r) r = co_await send_prepared(std::move(req), deadline);
     const auto took = clock::now() - started;
-    if (sent)
-        for (const auto& i : options_.interceptors) i->after(*sent, *r, took);
+    if (sent) {
+        try {
+            for (const auto& i : options_.interceptors) i->after(*sent, *r, took);
+        } catch (...) {
+            r = failed("after()");
+        }
+    }
     if (metrics_) {
         metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
         metrics_->answered(verb, route, r->status.code(), took);

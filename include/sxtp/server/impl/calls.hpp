@@ -72,30 +72,39 @@ inline void server::connection<Stream>::answered(wire::request_id id, const call
         it->second->finish();
         calls.erase(it);
     }
+    // A server stream whose head went out (even if the wire has answered it
+    // since: cancel, deadline, the client gone) ends here; anything else is
+    // an answer.
+    const auto port_it = ports.find(id);
+    const bool was_stream = ctx && ctx->interceptors_ && port_it != ports.end() && port_it->second->opened();
     drop_port(id);
     mark_secure(r);
-    const bool was_stream = ctx && ctx->interceptors_ && state.streaming(id);
     if (ctx) {
-        if (was_stream) {  // the head went out long ago: this is the stream's end
+        if (was_stream) {
             const auto took = clock::now() - ctx->started_;
             for (const auto& i : *ctx->interceptors_) {
                 try {
                     i->stream_ended(*ctx, r, took);
-                } catch (const std::exception& e) {
-                    srv.options_.log(log_level::error, std::string("interceptor stream_ended() failed: ") + e.what());
+                } catch (...) {
+                    srv.options_.log(log_level::error, "an interceptor's stream_ended() threw");
                 }
             }
         } else {
             srv.observe(*ctx, r);
         }
     }
-    const status_code status = r.status.code();
+    status_code status = r.status.code();
     const std::size_t before = state.output_size() + state.held_bytes();
-    state.respond(id, std::move(r));
+    // false: the wire answered the call already (cancelled, deadline-exceeded
+    // or the stream broken: status error), and this answer is dropped
+    if (!state.respond(id, std::move(r))) status = status_code::error;
     if (srv.metrics_) srv.metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
     if (ctx && srv.observed()) {
         const std::size_t after = state.output_size() + state.held_bytes();
-        srv.record(*ctx, status, after > before ? after - before : 0);
+        try {
+            srv.record(*ctx, status, after > before ? after - before : 0);
+        } catch (...) {  // (a failed allocation while formatting: the answer is out already)
+        }
     }
     last_activity = clock::now();
     wake.cancel();

@@ -15,7 +15,7 @@ inline void server::set_up_observers() {
     if (!options_.metrics) return;
     metrics_ = std::make_unique<server_metrics>();
     handle_raw(
-        "fetch", "/metrics",
+        "fetch", options_.metrics_path,
         [this](const sxtp::request&, call_context&) {
             response r;
             r.body = sx::value::make_string(metrics());
@@ -47,6 +47,8 @@ inline void server::observe(const call_context& ctx, response& r) const {
             i->after(ctx, r, took);
         } catch (const std::exception& e) {
             options_.log(log_level::error, std::string("interceptor after() failed: ") + e.what());
+        } catch (...) {
+            options_.log(log_level::error, "interceptor after() failed");
         }
     }
 }

@@ -187,6 +187,7 @@ inline void server::handle_stream(F handler) {
         if (!args) co_return condition_response(status_code::invalid, args.error());
         if (!ctx.ports_)
             co_return condition_response(status_code::error, make_condition(conditions::internal_error{}, "a stream needs a connection"));
+        (void)ctx.trace();  // made before the stream copies the context: one span for the handler, the log and interceptors
         stream<E> s(ctx, ctx.ports_->stream_port_for(ctx.call_id_));
         std::optional<reply<E>> out;
         if constexpr (std::is_void_v<typename check::value>) {

@@ -34,7 +34,13 @@ inline bool trace_context::parse_hex(std::string_view s, std::array<std::uint8_t
 
 template <std::size_t N>
 inline void trace_context::fill_random(std::array<std::uint8_t, N>& a) {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
+    // Seeded with 256 bits from the system (not one 32-bit word: across a
+    // fleet, threads would share whole id sequences).
+    thread_local std::mt19937_64 rng = [] {
+        std::random_device rd;
+        std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+        return std::mt19937_64(seq);
+    }();
     do {
         for (std::size_t i = 0; i < N; i += 8) {
             const std::uint64_t r = rng();
