@@ -104,7 +104,8 @@ public:
     /// throws for network or peer failures (see above). Write the arguments
     /// between braces, positionally — `call<E>({"x", 3}, {.timeout = 2s})`:
     /// the call builds them (call_arg.hpp: safe under g++ 12) — or pass
-    /// values (named, moved; designated initializers for params). They are
+    /// values (named, moved; designated initializers for params — under g++
+    /// 12 only for fields that own no memory, see call_arg.hpp). They are
     /// moved into the operation at once: the awaitable may run later.
     template <class E>
         requires has_body<E>
@@ -140,8 +141,10 @@ public:
     /// deferred, a callback, … — completing with `void(reply<E>)`. The
     /// token's cancellation slot reaches the call (total, partial or
     /// terminal: the call ends cancelled and `cancel` is sent); the
-    /// completion runs on the token's associated executor. The call itself
-    /// runs on the client's executor.
+    /// completion runs on the token's associated executor (the client's when
+    /// the token has none). The call itself runs on the client's executor.
+    /// With use_future, never wait on the future on the thread that runs
+    /// the client's executor. The client must outlive the calls in flight.
     template <class E, class Token>
         requires has_body<E> && detail::completion_token<Token>
     auto async_call(call_arg<typename E::params> params, call_arg<typename E::body> body, call_options opts, Token&& token) {
@@ -191,6 +194,8 @@ public:
     }
     /// open<E> for any Asio completion token, completing with
     /// `void(call_stream<E>)`; cancellation and executors as for async_call.
+    /// For an endpoint with a body the options are not optional:
+    /// `async_open<E>(params, body, {}, token)`.
     template <class E, class Token>
         requires detail::completion_token<Token>
     auto async_open(call_arg<typename E::params> params, call_arg<typename E::body> body, call_options opts, Token&& token) {

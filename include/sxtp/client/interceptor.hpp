@@ -11,7 +11,7 @@
 //   struct tenant : sxtp::client_interceptor {
 //       std::optional<sxtp::response> before(sxtp::request& req) override {
 //           if (!req.headers) req.headers.emplace();
-//           req.headers->other[sx::keyword("tenant")] = sx::value::make_string("acme");
+//           req.headers->other[sxtp::sx::keyword("tenant")] = sxtp::sx::value::make_string("acme");
 //           return std::nullopt;
 //       }
 //   };

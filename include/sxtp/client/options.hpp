@@ -78,7 +78,7 @@ struct client_options {
     std::shared_ptr<response_cache> cache = {};
     /// Repeating calls that may safely be repeated (unary calls only).
     retry_policy retry = {};
-    /// Run in order around every call (client/interceptor.hpp).
+    /// Run in order around every unary call, not streams (client/interceptor.hpp).
     std::vector<std::shared_ptr<client_interceptor>> interceptors = {};
     /// Counts calls for client::metrics() (client/metrics.hpp).
     bool metrics = false;

@@ -13,10 +13,14 @@
 //       }
 //       void after(const sxtp::call_context& ctx, sxtp::response& r, std::chrono::nanoseconds took) override {
 //           if (!r.headers) r.headers.emplace();
-//           r.headers->other[sx::keyword("server-ms")] = took.count() / 1'000'000;
+//           r.headers->other[sxtp::sx::keyword("server-ms")] = std::int64_t{took.count() / 1'000'000};
 //       }
 //   };
 //   opts.interceptors = {std::make_shared<audit>()};
+//
+// (call_context is declared in server/stream.hpp: include
+// <sxtp/server/server.hpp> where an interceptor is defined.) before() may
+// add response headers (ctx.response_headers); the request is read-only.
 //
 // Order: before() runs first to last, after a call is authenticated,
 // routed and its capabilities checked, just before its handler (routed

@@ -4,7 +4,7 @@
 //
 // A server counts when server_options::metrics is set; server::metrics()
 // returns the text, and `(fetch "/metrics")` answers it (sxtp metrics URI
-// prints it). The names (docs/design.md, "Metrics"):
+// prints it). The names (docs/design.md, "Middleware and observability"):
 //
 //   sxtp_server_requests_total{verb,route,status}          counter
 //   sxtp_server_request_duration_seconds{verb,route}       histogram

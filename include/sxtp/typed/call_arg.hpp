@@ -96,7 +96,8 @@ public:
 /// A T built from what is written between the braces: `T{a...}` for any
 /// arguments T's aggregate initialization takes, and for a reflected struct
 /// also its fields in order, each of which may itself be braces:
-/// `{"apples", 2, {"ripe", "no bruises"}}`. Implicit, so that braces or a T
+/// `{"apples", 2, {"ripe", "no bruises"}}` (not inside a co_await
+/// expression under g++ 12, which rejects the inner list there: build it first). Implicit, so that braces or a T
 /// itself convert. Fields follow the struct's reflected order, which is its
 /// declaration order for BOOST_HANA_DEFINE_STRUCT (list an adapted or
 /// described struct's fields in declaration order too).

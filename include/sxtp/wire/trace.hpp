@@ -11,7 +11,8 @@
 // trace (call_context::trace()), and a handler passes that on to the calls
 // it makes (`{.trace = ctx.trace()}`), so one trace id follows a request
 // through every service it reaches. A malformed value is ignored, as the
-// W3C rules ask: the server starts a new trace.
+// W3C rules ask: the server starts a new trace. (The client adds none when
+// client_options::tracing is false, or to a request signed by the caller.)
 #ifndef SXTP_WIRE_TRACE_HPP
 #define SXTP_WIRE_TRACE_HPP
 
