@@ -242,8 +242,9 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
 
     // Answers call `id` with `r`: the interceptors' after() (or, for a
     // stream, stream_ended()), the answer, metrics and the access log. `ctx`
-    // is null for a handler that threw out of the pipeline.
-    void answered(wire::request_id id, const call_context* ctx, response r);
+    // is null for a handler that threw out of the pipeline; `coroutine`:
+    // the call ran as a coroutine (it has a call state, maybe a stream port).
+    void answered(wire::request_id id, const call_context* ctx, response r, bool coroutine);
 
     bool finished() const;
 

@@ -23,7 +23,7 @@ inline void server::connection<Stream>::start(wire::request_id id, sxtp::request
         if (!srv.options_.interceptors.empty()) ctx.interceptors_ = &srv.options_.interceptors;
         auto r = srv.resolve(req, ctx);
         if (auto* answer = std::get_if<response>(&r)) {
-            answered(id, &ctx, std::move(*answer));  // written when the read loop has taken the whole read
+            answered(id, &ctx, std::move(*answer), false);  // written when the read loop has taken the whole read
             return;
         }
         route.emplace(std::move(std::get<deferred>(r)));
@@ -55,29 +55,32 @@ inline void server::connection<Stream>::start(wire::request_id id, sxtp::request
         ctx.call_id_ = i;
         if (!c->srv.options_.interceptors.empty()) ctx.interceptors_ = &c->srv.options_.interceptors;
         response answer = co_await c->srv.run(r, std::move(m), ctx);
-        c->answered(i, &ctx, std::move(answer));
+        c->answered(i, &ctx, std::move(answer), true);
     };
     // (It holds the call state: the coroutine's cancellation slot is in it,
     // and Asio clears that slot after the coroutine has answered and ended.)
     auto failed = [self, id, call](std::exception_ptr e) {
-        if (e) self->answered(id, nullptr, condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error")));
+        if (e) self->answered(id, nullptr, condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error")), true);
     };
     boost::asio::co_spawn(ex, body(self, std::move(req), std::move(*route), std::move(from_resolve), deadline, id, call),
                           boost::asio::bind_cancellation_slot(call->signal.slot(), std::move(failed)));
 }
 
 template <class Stream>
-inline void server::connection<Stream>::answered(wire::request_id id, const call_context* ctx, response r) {
-    if (auto it = calls.find(id); it != calls.end()) {
-        it->second->finish();
-        calls.erase(it);
-    }
+inline void server::connection<Stream>::answered(wire::request_id id, const call_context* ctx, response r, bool coroutine) {
     // A server stream whose head went out (even if the wire has answered it
     // since: cancel, deadline, the client gone) ends here; anything else is
-    // an answer.
-    const auto port_it = ports.find(id);
-    const bool was_stream = ctx && ctx->interceptors_ && port_it != ports.end() && port_it->second->opened();
-    drop_port(id);
+    // an answer. (An inline call has no call state and no stream port.)
+    bool was_stream = false;
+    if (coroutine) {
+        if (auto it = calls.find(id); it != calls.end()) {
+            it->second->finish();
+            calls.erase(it);
+        }
+        if (ctx && ctx->interceptors_)
+            if (const auto it = ports.find(id); it != ports.end()) was_stream = it->second->opened();
+        drop_port(id);
+    }
     mark_secure(r);
     if (ctx) {
         if (was_stream) {
