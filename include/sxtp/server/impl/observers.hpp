@@ -80,7 +80,7 @@ inline void server::record(const call_context& ctx, status_code s, std::size_t b
     const std::time_t secs = std::chrono::system_clock::to_time_t(now);
     std::tm utc{};
     ::gmtime_r(&secs, &utc);
-    char stamp[40];
+    char stamp[96];  // room for any int in every field (g++ checks the worst case)
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
     std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
                   utc.tm_min, utc.tm_sec, static_cast<int>(ms));
