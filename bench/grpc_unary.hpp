@@ -15,8 +15,8 @@ struct run_result {
     double seconds = 0;
 };
 
-/// A server on 127.0.0.1 (port chosen by the system) whose completion queue
-/// one thread polls; stopped by the destructor.
+/// A server on 127.0.0.1 (port chosen by the system) of the three methods,
+/// whose completion queue one thread polls; stopped by the destructor.
 class unary_server {
 public:
     unary_server();
@@ -30,10 +30,13 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
-/// Calls Fetch(id 42) for `seconds` from one client thread: `channels`
-/// channels, each a TCP connection of its own (a local subchannel pool),
-/// with `depth` calls outstanding on each.
-run_result drive(int port, int channels, int depth, double seconds);
+/// The calls: Ping(Empty), Fetch(id 42), CreateOrder(the bench's order).
+enum class method { ping, fetch, create_order };
+
+/// Calls `m` for `seconds` from one client thread: `channels` channels,
+/// each a TCP connection of its own (a local subchannel pool), with
+/// `depth` calls outstanding on each.
+run_result drive(int port, int channels, int depth, double seconds, method m = method::fetch);
 
 } // namespace bench_grpc
 

@@ -46,33 +46,38 @@ set grid ytics
 set key below horizontal
 
 set output "$out/rpc.png"
-set title "Unary RPC over loopback, one server thread ($day)"
+set title "fetch /items/{id}, each server on its own core ($day)"
 set ylabel "requests / s (log scale)"
 set xtics nomirror
 set logscale y
 set yrange [1000:*]
-# rows: shape, peer, req/s, p50, p99 — four peers per shape
-plot "< awk -F'\t' 'NR%4==1' $data/rpc.tsv" using 3:xtic(1) title "sxtp", \
-     "< awk -F'\t' 'NR%4==2' $data/rpc.tsv" using 3 title "gRPC 1.51", \
-     "< awk -F'\t' 'NR%4==3' $data/rpc.tsv" using 3 title "Beast HTTP/1.1 + JSON", \
-     "< awk -F'\t' 'NR%4==0' $data/rpc.tsv" using 3 title "raw Asio echo"
+# rows: call, shape, peer, req/s, p50, p99, server CPU us per call
+sel(peer) = sprintf("< awk -F'\\t' '\$1==\"fetch /items/{id}\" && \$3==\"%s\"' $data/rpc.tsv", peer)
+plot sel("sxtp") using 4:xtic(2) title "sxtp", \
+     sel("gRPC 1.51") using 4 title "gRPC 1.51", \
+     sel("Beast HTTP/1.1 + JSON") using 4 title "Beast HTTP/1.1 + JSON", \
+     sel("raw Asio limit") using 4 title "raw Asio limit"
 
-set output "$out/rpc_latency.png"
+set output "$out/rpc_cpu.png"
 unset logscale y
 set yrange [0:*]
-set title "Ping-pong latency, one connection ($day)"
+set title "Server CPU per call, 64 in flight on one connection ($day)"
+set ylabel "microseconds of server CPU per call"
+set xtics rotate by -10 font ",8"
+cpu(peer) = sprintf("< awk -F'\\t' '\$2==\"1 conn, 64 in flight\" && \$3==\"%s\"' $data/rpc.tsv", peer)
+plot cpu("sxtp") using 7:xtic(1) title "sxtp", cpu("raw Asio limit") using 7 title "raw Asio limit", \
+     cpu("gRPC 1.51") using 7 title "gRPC 1.51", cpu("Beast HTTP/1.1 + JSON") using 7 title "Beast HTTP/1.1 + JSON"
+set xtics norotate font ",10"
+
+set output "$out/rpc_latency.png"
+set title "fetch /items/{id}, one call at a time on one connection ($day)"
 set ylabel "microseconds"
-plot "< awk -F'\t' 'NR<=4' $data/rpc.tsv" using 4:xtic(2) title "p50", "" using 5 title "p99"
+plot "< awk -F'\t' '\$1==\"fetch /items/{id}\" && \$2==\"1 conn\"' $data/rpc.tsv" using 5:xtic(3) title "p50", "" using 6 title "p99"
 
 set output "$out/stream.png"
 set title "One server stream: events per second ($day)"
 set ylabel "events / s"
 plot "$data/stream.tsv" using 2:xtic(1) notitle
-
-set output "$out/threads.png"
-set title "sxtp server on 1 and 2 threads (io_pool), 16 connections, 8 in flight each ($day)"
-set ylabel "requests / s"
-plot "< awk -F'\t' '\$2==8' $data/threads.tsv" using 3:xtic(sprintf("%d thread(s)", \$1)) notitle
 
 set output "$out/codec.png"
 set title "SX codec vs Boost.JSON (JSON time / SX time; above 1: SX faster) ($day)"
@@ -101,8 +106,8 @@ GP
     echo "## Plots"
     echo
     echo "![unary RPC](rpc.png)"
+    echo "![server CPU per call](rpc_cpu.png)"
     echo "![ping-pong latency](rpc_latency.png)"
-    echo "![server threads](threads.png)"
     echo "![streaming](stream.png)"
     echo "![codec](codec.png)"
     for part in rpc stream idle codec typed compile; do

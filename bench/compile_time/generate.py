@@ -5,10 +5,11 @@
                                      types, with a server class overriding
                                      every RPC (the generated code is compiled too)
   sxtp_service.cpp                   the same 30 endpoints and 16 types declared
-                                     with sxtp, with what a server and a client
-                                     instantiate per endpoint (checks, request
-                                     building, params/body/result codecs,
-                                     inspect description)
+                                     with sxtp: the server (server.hpp) with a
+                                     handler registered per endpoint (checks,
+                                     call decoding, result encoding, inspect
+                                     description) and the client (client.hpp)
+                                     building each endpoint's request
 
 usage: generate.py OUTPUT_DIR
 """
@@ -125,7 +126,8 @@ def write_proto(out):
 
 
 def write_sxtp(out):
-    cpp = ["#include <sxtp/typed.hpp>", "#include <sxtp/wire.hpp>", "", "#include <boost/hana/define_struct.hpp>", "",
+    cpp = ["#include <sxtp/client/client.hpp>", "#include <sxtp/server/server.hpp>", "", "#include <boost/asio/io_context.hpp>",
+           "#include <boost/hana/define_struct.hpp>", "",
            "#include <cstdint>", "#include <string>", "#include <vector>", "", "namespace bench {", ""]
     for name, fields in MESSAGES.items():
         members = ", ".join("(%s, %s)" % (cxx_type(t), f) for f, t in fields)
@@ -142,26 +144,26 @@ def write_sxtp(out):
         cpp.append("    using result = %s;" % snake(result))
         cpp.append("};")
     cpp.append("")
-    cpp.append("// What a server and a client instantiate per endpoint.")
+    cpp.append("// What a client instantiates per endpoint besides the call: its request.")
     cpp.append("template <class E>")
-    cpp.append("std::size_t use_endpoint(const sxtp::sx::value& v) {")
-    cpp.append("    static_assert(sxtp::endpoint_type<E>);")
-    cpp.append("    std::size_t n = sxtp::describe_endpoint<E>().size();")
-    cpp.append("    auto params = sxtp::typed::try_from_sx<typename E::params>(v);")
-    cpp.append("    auto body = sxtp::typed::try_from_sx<typename E::body>(v);")
-    cpp.append("    auto result = sxtp::typed::try_from_sx<typename E::result>(v);")
-    cpp.append("    if (params && body) n += sxtp::typed::to_sx(sxtp::make_request<E>(*params, *body)).size();")
-    cpp.append("    if (result) n += sxtp::typed::to_sx(*result).size();")
-    cpp.append("    return n;")
+    cpp.append("std::size_t request_size() {")
+    cpp.append("    return sxtp::typed::to_sx(sxtp::make_request<E>(typename E::params{}, typename E::body{})).size();")
     cpp.append("}")
     cpp.append("")
     cpp.append("} // namespace bench")
     cpp.append("")
     cpp.append("int main() {")
-    cpp.append("    const sxtp::sx::value v = sxtp::sx::value::make_dict();")
+    cpp.append("    boost::asio::io_context io;")
+    cpp.append("    sxtp::server srv(io.get_executor());")
+    for name, verb, path, params, body, result in RPCS:
+        args = ", ".join(a for a in [("const bench::%s&" % snake(params)) if params else None,
+                                       ("const bench::%s&" % snake(body)) if body else None] if a)
+        cpp.append("    srv.handle<bench::%s>([](%s) { return bench::%s{}; });" % (snake(name), args, snake(result)))
     cpp.append("    std::size_t n = 0;")
     for name, *_ in RPCS:
-        cpp.append("    n += bench::use_endpoint<bench::%s>(v);" % snake(name))
+        cpp.append("    n += bench::request_size<bench::%s>();" % snake(name))
+    cpp.append("    sxtp::client c(io.get_executor(), \"sxtp://127.0.0.1:1\");")
+    cpp.append("    srv.listen(\"sxtp://127.0.0.1:0\");")
     cpp.append("    return n == 0;")
     cpp.append("}")
     open(os.path.join(out, "sxtp_service.cpp"), "w").write("\n".join(cpp) + "\n")

@@ -1,5 +1,5 @@
 // expect: body must be of type E::body
-#include <sxtp/typed/request_builder.hpp>
+#include <sxtp/rpc/request_builder.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct post { BOOST_HANA_DEFINE_STRUCT(post, (std::string, title)); };

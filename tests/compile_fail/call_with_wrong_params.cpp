@@ -1,5 +1,5 @@
 // expect: params must be of type E::params
-#include <sxtp/typed/request_builder.hpp>
+#include <sxtp/rpc/request_builder.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct post_ref { BOOST_HANA_DEFINE_STRUCT(post_ref, (std::string, id)); };

@@ -1,5 +1,5 @@
 // expect: every capability must be a valid symbol name
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 struct e : sxtp::endpoint<"fetch", "/"> {
 #ifdef SXTP_COMPILE_FAIL
     using capabilities = sxtp::capabilities<"fetch", "db read">;

@@ -1,6 +1,6 @@
 // expect: the handler does not match its endpoint: it must be callable as
 // errors: 1
-#include <sxtp/typed/handler.hpp>
+#include <sxtp/rpc/handler.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct post_ref { BOOST_HANA_DEFINE_STRUCT(post_ref, (std::string, id)); };

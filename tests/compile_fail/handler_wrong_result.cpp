@@ -1,6 +1,6 @@
 // expect: it must return E::result or sxtp::reply<E>
 // errors: 1
-#include <sxtp/typed/handler.hpp>
+#include <sxtp/rpc/handler.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct post_ref { BOOST_HANA_DEFINE_STRUCT(post_ref, (std::string, id)); };

@@ -1,5 +1,5 @@
 // expect: an endpoint's params must be a struct reflected
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <vector>
 struct list_params { BOOST_HANA_DEFINE_STRUCT(list_params, (std::vector<int>, ids)); };

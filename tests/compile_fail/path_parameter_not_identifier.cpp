@@ -1,5 +1,5 @@
 // expect: malformed path pattern
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #ifdef SXTP_COMPILE_FAIL
 struct e : sxtp::endpoint<"fetch", "/posts/{1st}"> {};
 #else

@@ -1,5 +1,5 @@
 // expect: a path parameter appears twice
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct ids {

@@ -1,5 +1,5 @@
 // expect: has a {parameter} that is not a field of its params struct
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct ref {

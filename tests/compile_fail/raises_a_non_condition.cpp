@@ -1,5 +1,5 @@
 // expect: every raised type must be a condition type
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct gone {

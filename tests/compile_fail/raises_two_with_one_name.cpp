@@ -1,5 +1,5 @@
 // expect: two raised conditions have the same sxtp_condition name
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct a {

@@ -1,5 +1,5 @@
 // expect: C is not declared by the endpoint
-#include <sxtp/typed/handler.hpp>
+#include <sxtp/rpc/handler.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct not_found { static constexpr std::string_view sxtp_condition = "not-found-here"; BOOST_HANA_DEFINE_STRUCT(not_found, (int, id)); };

@@ -1,5 +1,5 @@
 // expect: this condition is not declared by the endpoint
-#include <sxtp/typed/handler.hpp>
+#include <sxtp/rpc/handler.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct post { BOOST_HANA_DEFINE_STRUCT(post, (std::string, title)); };

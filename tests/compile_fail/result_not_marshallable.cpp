@@ -1,5 +1,5 @@
 // expect: the endpoint's result type cannot be marshalled to SX
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <string>
 struct unreflected { std::string title; };

@@ -1,5 +1,5 @@
 // expect: E is a streaming endpoint
-#include <sxtp/typed/request_builder.hpp>
+#include <sxtp/rpc/request_builder.hpp>
 #include <string>
 struct live : sxtp::endpoint<"subscribe", "/events/live"> {
     using chunk = std::string;

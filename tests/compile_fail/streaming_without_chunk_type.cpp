@@ -1,5 +1,5 @@
 // expect: a streaming endpoint must name the type of its chunks
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <string>
 struct e : sxtp::endpoint<"subscribe", "/events"> {
 #ifndef SXTP_COMPILE_FAIL

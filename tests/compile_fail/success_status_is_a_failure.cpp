@@ -1,5 +1,5 @@
 // expect: an endpoint's success status must be ok, created, accepted
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 struct e : sxtp::endpoint<"create", "/things"> {
 #ifdef SXTP_COMPILE_FAIL
     static constexpr auto success = sxtp::status_code::conflict;

@@ -1,5 +1,5 @@
 // expect: the verb must be a valid symbol name
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #ifdef SXTP_COMPILE_FAIL
 struct e : sxtp::endpoint<"12x", "/"> {};
 #else

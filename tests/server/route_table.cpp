@@ -1,5 +1,5 @@
 // Tests for include/sxtp/server/route_table.hpp and call_decoder.hpp.
-#include <sxtp/server/call_decoder.hpp>
+#include <sxtp/rpc/call_decoder.hpp>
 #include <sxtp/server/route_table.hpp>
 #include <sxtp/sx.hpp>
 #include <sxtp/typed.hpp>
@@ -54,6 +54,29 @@ TEST_CASE("routes: percent-decoding") {
     CHECK_FALSE(percent_decode("%").has_value());
     CHECK_FALSE(percent_decode("%4").has_value());
     CHECK_FALSE(percent_decode("%g0").has_value());
+}
+
+TEST_CASE("path_pattern: parse match and expand round-trip with percent-coding") {
+    const path_pattern p("/users/{id}/posts/{n}");
+    CHECK(p.text() == "/users/{id}/posts/{n}");
+    CHECK(p.literals() == 2);
+    path_pattern::params_type params{{"kept", "x"}};
+    CHECK(p.match("/users/a%20b%2Fc/posts/7", params));
+    CHECK(params == path_pattern::params_type{{"kept", "x"}, {"id", "a b/c"}, {"n", "7"}});
+    // a failed match leaves what was there
+    CHECK_FALSE(p.match("/users/ok/posts/%zz", params));
+    CHECK_FALSE(p.match("/users//posts/1", params));
+    CHECK_FALSE(p.match("/users/ok/comments/1", params));
+    CHECK(params.size() == 3);
+    // expand percent-encodes what matching decodes
+    const std::string path = path_pattern::expand(p.text(), [](std::string_view name) { return name == "id" ? std::string("a b/c?d") : std::string("ü"); });
+    CHECK(path == "/users/a%20b%2Fc%3Fd/posts/%C3%BC");
+    path_pattern::params_type back;
+    CHECK(p.match(path, back));
+    CHECK(back == path_pattern::params_type{{"id", "a b/c?d"}, {"n", "\xC3\xBC"}});
+    CHECK_THROWS_AS(path_pattern("/a//b"), std::invalid_argument);
+    CHECK_THROWS_AS(path_pattern("/a/{1x}"), std::invalid_argument);
+    CHECK(percent_encode_segment("-._~!$&'()*+,;=:@") == "-._~!$&'()*+,;=:@");
 }
 
 namespace api {

@@ -1,4 +1,4 @@
-// Tests for include/sxtp/typed/endpoint.hpp and request_builder.hpp.
+// Tests for include/sxtp/rpc/endpoint.hpp and request_builder.hpp.
 #include <sxtp/sx.hpp>
 #include <sxtp/typed.hpp>
 #include <sxtp/wire.hpp>

@@ -1,5 +1,5 @@
 // reply<E> on the calling side reads like std::expected.
-#include <sxtp/typed/handler.hpp>
+#include <sxtp/rpc/handler.hpp>
 #include <sxtp/wire/conditions.hpp>
 
 #include <boost/hana/define_struct.hpp>

@@ -7,7 +7,7 @@
 
 #include <sxtp/client/options.hpp>
 #include <sxtp/typed/call_arg.hpp>
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 
 #include <cstddef>
 #include <tuple>

@@ -179,8 +179,8 @@ public:
     /// The condition it ended with; an empty condition when ok().
     sxtp::condition condition() const {
         const auto& o = outcome();
-        if (!o || o->status.is_success() || !o->body) return {};
-        auto c = typed::try_from_sx<sxtp::condition>(*o->body);
+        if (!o) return {};
+        auto c = condition_of(*o);
         return c ? std::move(*c) : sxtp::condition{};
     }
     /// The stream head (headers, cookies), once it arrived.

@@ -42,8 +42,8 @@
 #include <sxtp/net/address.hpp>
 #include <sxtp/security/hmac.hpp>
 #include <sxtp/net/tls.hpp>
-#include <sxtp/typed/handler.hpp>
-#include <sxtp/typed/request_builder.hpp>
+#include <sxtp/rpc/handler.hpp>
+#include <sxtp/rpc/request_builder.hpp>
 #include <sxtp/wire/client_connection.hpp>
 #include <sxtp/wire/conditions.hpp>
 

@@ -134,15 +134,13 @@ private:
     };
 
     static bool is_condition(const response& r, std::string_view type) {
-        if (r.status.is_success() || !r.body) return false;
-        auto c = typed::try_from_sx<condition>(*r.body);
+        const auto c = condition_of(r);
         return c && c->type.name() == type;
     }
 
     // SPEC §10: never sent, or unavailable :retry true, or a verb without effects.
     static bool may_repeat(const sxtp::request& req, const response& r) {
-        if (r.status.is_success() || !r.body) return false;
-        auto c = typed::try_from_sx<condition>(*r.body);
+        const auto c = condition_of(r);
         if (!c) return false;
         if (c->retry.value_or(false) && (c->type.name() == "connection-failed" || r.status.code() == status_code::unavailable)) return true;
         static constexpr std::string_view safe[] = {"fetch", "navigate", "query", "inspect", "ping"};

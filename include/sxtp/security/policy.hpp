@@ -38,7 +38,7 @@
 #include <sxtp/security/nonce_cache.hpp>
 #include <sxtp/security/principal.hpp>
 #include <sxtp/wire/conditions.hpp>
-#include <sxtp/wire/server_connection.hpp>
+#include <sxtp/wire/limits.hpp>
 
 #include <boost/asio/awaitable.hpp>
 

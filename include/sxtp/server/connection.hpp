@@ -1,17 +1,93 @@
-// sxtp/server/connection.hpp — one server connection: its read, write and
-// guard loops over the sans-I/O wire::server_connection, the calls it runs
-// (inline or as coroutines), and the ports of its streams; and the accept
-// loop that makes connections. Included by server.hpp (the server's private
-// parts); needs the sxtp::net target.
+// sxtp/server/connection.hpp — one server connection over any Asio stream:
+// its read, write and guard loops over the sans-I/O wire::server_connection,
+// the calls it feeds to a service (inline or as coroutines), and the ports
+// of its streams. The server (server/server.hpp) makes one per accepted
+// socket; a test makes one over a test stream (Beast's test::stream with a
+// fail_count, say). Needs the sxtp::net target.
 #ifndef SXTP_SERVER_CONNECTION_HPP
 #define SXTP_SERVER_CONNECTION_HPP
 
-#include <sxtp/server/server.hpp>
+#include <sxtp/server/service.hpp>
+#include <sxtp/wire/server_connection.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 namespace sxtp {
 
-struct server::call_state {
-    explicit call_state(const executor_type& ex) : deadline(ex), wake(ex), heartbeat(ex) {}
+/// What a server needs of a connection, whatever its stream. Its own
+/// calls run on its executor; the owner reads output_bytes from its own.
+class connection_base {
+public:
+    using executor_type = boost::asio::any_io_executor;
+    explicit connection_base(executor_type e) : ex(std::move(e)) {}
+    virtual ~connection_base() = default;
+    /// Graceful shutdown: answer what is in flight, refuse what comes, then close.
+    virtual void begin_shutdown() = 0;
+    /// The drain time ran out: answer the rest `unavailable`, cancel, close.
+    virtual void abandon() = 0;
+    const executor_type& executor() const noexcept { return ex; }
+
+    executor_type ex;
+    std::atomic<std::size_t> output_bytes{0};  // answers queued, published by the connection
+    std::string source;                        // the owner's: the peer's address without its port ("" for a Unix socket)
+    bool counted_unauthenticated = false;      // the owner's: counted in its peer's unauthenticated connections
+};
+
+/// Who keeps a connection (the server's table). Called from the
+/// connection's executor.
+class connection_owner {
+public:
+    /// A request on `c` authenticated.
+    virtual void peer_authenticated(connection_base* c) = 0;
+    /// `c` has closed: nothing of it runs any more.
+    virtual void forget(connection_base* c) = 0;
+
+protected:
+    ~connection_owner() = default;
+};
+
+namespace detail {
+template <class S>
+struct is_tls_stream : std::false_type {};
+template <class S>
+struct is_tls_stream<boost::asio::ssl::stream<S>> : std::true_type {};
+// A socket: non-blocking writes and a half-close.
+template <class S>
+concept is_plain_socket = requires(S& s, boost::system::error_code& ec) {
+    s.non_blocking(true, ec);
+    s.write_some(boost::asio::const_buffer(), ec);
+    s.shutdown(boost::asio::socket_base::shutdown_send, ec);
+};
+} // namespace detail
+
+namespace detail {
+
+// One call's cancellation, deadline and stream wake-ups.
+struct call_state {
+    explicit call_state(const boost::asio::any_io_executor& ex) : deadline(ex), wake(ex), heartbeat(ex) {}
     boost::asio::cancellation_signal signal;
     boost::asio::steady_timer deadline;
     boost::asio::steady_timer wake;       // cancelled when its stream may go on (credit, room, a chunk, the end)
@@ -33,18 +109,53 @@ struct server::call_state {
     }
 };
 
+} // namespace detail
+
+/// One server connection on its executor, over any Asio stream: a TCP or
+/// Unix socket, TLS over one (boost::asio::ssl::stream), or a test stream.
+/// It reads frames into a wire::server_connection, feeds each request to
+/// the service, writes the answers, runs the streams' ports and enforces
+/// the options' limits, timeouts and budgets. Made as a shared_ptr; run()
+/// serves until the connection ends, then tells its owner (if any).
 template <class Stream>
-struct server::connection : connection_base, stream_port_source, std::enable_shared_from_this<connection<Stream>> {
-    connection(server& s, executor_type e, Stream st, std::string p)
-        : connection_base(e), srv(s), stream(std::move(st)), state(s.first_limits()), peer(std::move(p)), wake(e), watchdog(e), drained(e),
-          last_activity(clock::now()) {
+class connection final : public connection_base, public stream_port_source, public std::enable_shared_from_this<connection<Stream>> {
+public:
+    using clock = std::chrono::steady_clock;
+
+    /// A connection of `peer` ("127.0.0.1:53412", "unix", …) served by
+    /// `svc` (whose options() it applies) on `ex`; `owner` (may be null)
+    /// learns when it authenticates and when it ends. `svc` and `owner`
+    /// must outlive it.
+    connection(sxtp::service& svc, executor_type e, Stream st, std::string p, connection_owner* owner = nullptr)
+        : connection_base(e), svc(svc), opts(svc.options()), metrics(svc.counters()), owner(owner), stream(std::move(st)),
+          state(svc.first_limits()), peer(std::move(p)), wake(e), watchdog(e), drained(e), last_activity(clock::now()) {
         state.on_refusal([this](const sxtp::condition& c) { report_refusal(c); });
     }
+
+    /// Serves the connection until it ends (the handshake first, over TLS).
+    /// The awaitable holds the connection: the caller may drop its pointer.
+    boost::asio::awaitable<void> run() { return serve(this->shared_from_this()); }
+    void begin_shutdown() override {
+        state.begin_shutdown();
+        wake.cancel();
+    }
+    void abandon() override;
+
+private:
+    using call_state = detail::call_state;
+    boost::asio::awaitable<void> serve(std::shared_ptr<connection> self);
+    static constexpr bool is_tls = detail::is_tls_stream<Stream>::value;
+    // On a socket (TCP or Unix, not under TLS): writes at once without
+    // blocking (write_now) and half-closes (linger).
+    static constexpr bool on_socket = detail::is_plain_socket<Stream>;
 
     // An answer the wire state decided itself: counted and logged.
     void report_refusal(const sxtp::condition& c);
 
-    server& srv;
+    sxtp::service& svc;
+    const server_options& opts;
+    server_metrics* metrics;  // null: none
+    connection_owner* owner;
     Stream stream;
     wire::server_connection state;
     std::string peer;
@@ -71,10 +182,10 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
         // behind an earlier untagged answer — all held answers under the
         // budget (a stream at the front drains held bytes: never held back).
         bool room() const {
-            const std::size_t bound = conn.srv.options_.max_pending_output;
+            const std::size_t bound = conn.opts.max_pending_output;
             const std::size_t held = conn.state.held(id);
             return conn.state.stream_credit(id) > 0 && conn.state.output_size() < bound && held < bound &&
-                   (held == 0 || conn.state.held_bytes() < conn.srv.options_.connection_budget);
+                   (held == 0 || conn.state.held_bytes() < conn.opts.connection_budget);
         }
         boost::asio::awaitable<void> wait() {
             call->wake.expires_at(clock::time_point::max());
@@ -88,7 +199,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
             is_open = true;
             last_sent = clock::now();
             conn.wake.cancel();
-            if (heartbeats && conn.srv.options_.heartbeat_interval.count() > 0)
+            if (heartbeats && conn.opts.heartbeat_interval.count() > 0)
                 boost::asio::co_spawn(conn.ex, conn.heartbeats(conn.shared_from_this(), id, call), boost::asio::detached);
             co_return true;
         }
@@ -114,7 +225,7 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
                     // Give back what was read — but not while the connection holds
                     // more upload bytes than its budget: the client then waits for
                     // credit (reading goes on, so its credit and cancel still arrive).
-                    if (++consumed >= wire::stream_window / 2 && conn.upload_bytes <= conn.srv.options_.connection_budget) {
+                    if (++consumed >= wire::stream_window / 2 && conn.upload_bytes <= conn.opts.connection_budget) {
                         conn.state.grant(id, std::exchange(consumed, 0));
                         conn.wake.cancel();
                     }
@@ -149,8 +260,8 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
     // chunks count, and are further bounded by withheld credit.
     bool over_budget() const noexcept {
         const std::size_t answers = state.output_size() + state.held_bytes();
-        if (state.output_size() > srv.options_.max_pending_output) return true;
-        return answers != 0 && budget_used() - std::min(budget_used(), state.frame_capacity()) > srv.options_.connection_budget;
+        if (state.output_size() > opts.max_pending_output) return true;
+        return answers != 0 && budget_used() - std::min(budget_used(), state.frame_capacity()) > opts.connection_budget;
     }
     // Over TLS, a capability grant the answer sets is marked `:secure`, so
     // that clients never send it back over plain TCP.
@@ -166,8 +277,8 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
     bool authenticated_once = false;
     void authenticated() override {
         if (std::exchange(authenticated_once, true)) return;
-        state.set_limits(srv.options_.limits);
-        srv.peer_authenticated(this);
+        state.set_limits(opts.limits);
+        if (owner) owner->peer_authenticated(this);
     }
 
     stream_port& stream_port_for(std::uint64_t id) override {
@@ -195,33 +306,12 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
     bool abandoned = false;
     bool closed = false;
 
-    static constexpr bool is_tls = !std::is_same_v<Stream, plain_socket>;
-
-    auto& socket() {
-        if constexpr (is_tls) return stream.next_layer();
-        else return stream;
-    }
-
-    void begin_shutdown() override {
-        state.begin_shutdown();
-        wake.cancel();
-    }
     void publish_output() { output_bytes.store(state.output_size(), std::memory_order_relaxed); }
-    void abandon() override {
-        condition c = make_condition(conditions::shutting_down{}, "the server shut down before this request finished");
-        c.retry = false;  // it may have had effects
-        state.abandon(condition_response(status_code::unavailable, c));
-        cancel_all();
-        abandoned = true;
-        wake.cancel();
-    }
     void cancel_all() {
         for (auto& [id, call] : calls) call->cancel();
     }
     // Ends the transport at once (timeouts, errors).
     void close();
-
-    boost::asio::awaitable<void> run();
 
     // The timeouts: sleeps until the earliest moment one could pass, then checks.
     boost::asio::awaitable<void> guard();
@@ -266,74 +356,5 @@ struct server::connection : connection_base, stream_port_source, std::enable_sha
 
 #include <sxtp/server/impl/connection.hpp>
 #include <sxtp/server/impl/calls.hpp>
-
-namespace sxtp {
-
-inline boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
-    for (;;) {
-        boost::system::error_code ec;
-        const executor_type& worker = workers_[next_worker_++ % workers_.size()];
-        plain_socket socket = co_await l->acceptor.async_accept(worker, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-        if (ec) {
-            if (!l->acceptor.is_open()) co_return;  // closed
-            options_.log(log_level::error, "accept failed: " + ec.message());
-            // EMFILE and friends: back off briefly instead of spinning
-            boost::asio::steady_timer t(ex_, std::chrono::milliseconds(50));
-            co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            continue;
-        }
-        if (shutting_down_) {
-            socket.close(ec);
-            continue;
-        }
-        std::string peer = peer_name(socket);
-        if (connections_.size() >= options_.max_connections) {
-            reporter_.report(server_event::connection_refused, peer, "over max_connections (" + std::to_string(options_.max_connections) + "): closed",
-                             options_.log);
-            socket.close(ec);
-            continue;
-        }
-        const std::string source = l->where.transport == net::transport::unix_socket ? std::string() : source_of(socket);
-        const bool preauth = options_.security != nullptr;
-        if (!source.empty()) {
-            const auto it = peers_.find(source);
-            const peer_count n = it == peers_.end() ? peer_count{} : it->second;
-            if (n.open >= options_.max_connections_per_peer || (preauth && n.unauthenticated >= options_.max_unauthenticated_per_peer)) {
-                reporter_.report(server_event::peer_connections_refused, peer,
-                                 n.open >= options_.max_connections_per_peer
-                                     ? "over max_connections_per_peer (" + std::to_string(options_.max_connections_per_peer) + "): closed"
-                                     : "over max_unauthenticated_per_peer (" + std::to_string(options_.max_unauthenticated_per_peer) + "): closed",
-                                 options_.log);
-                socket.close(ec);
-                continue;
-            }
-        }
-        reporter_.accepted();
-        if (l->where.transport != net::transport::unix_socket) socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
-        std::shared_ptr<connection_base> c;
-        if (l->where.transport == net::transport::tls) {
-            auto tc = std::make_shared<connection<tls_stream>>(*this, worker, tls_stream(std::move(socket), *options_.tls), std::move(peer));
-            boost::asio::co_spawn(worker, tc->run(), boost::asio::detached);
-            c = std::move(tc);
-        } else {
-            auto pc = std::make_shared<connection<plain_socket>>(*this, worker, std::move(socket), std::move(peer));
-            boost::asio::co_spawn(worker, pc->run(), boost::asio::detached);
-            c = std::move(pc);
-        }
-        c->source = source;
-        if (!source.empty()) {
-            auto& n = peers_[source];
-            ++n.open;
-            if (preauth) {
-                ++n.unauthenticated;
-                c->counted_unauthenticated = true;
-            }
-        }
-        connections_.emplace(c.get(), c);
-        if (metrics_) metrics_->connections.fetch_add(1, std::memory_order_relaxed);
-    }
-}
-
-} // namespace sxtp
 
 #endif

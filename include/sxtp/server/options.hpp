@@ -7,8 +7,8 @@
 #include <sxtp/security/policy.hpp>
 #include <sxtp/server/interceptor.hpp>
 #include <sxtp/server/log.hpp>
-#include <sxtp/typed/endpoint.hpp>
-#include <sxtp/wire/server_connection.hpp>
+#include <sxtp/rpc/endpoint.hpp>
+#include <sxtp/wire/limits.hpp>
 
 #include <boost/asio/ssl/context.hpp>
 

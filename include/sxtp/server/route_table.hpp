@@ -15,7 +15,8 @@
 #ifndef SXTP_SERVER_ROUTE_TABLE_HPP
 #define SXTP_SERVER_ROUTE_TABLE_HPP
 
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/path_pattern.hpp>
+#include <sxtp/sx/value.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -27,30 +28,6 @@
 #include <vector>
 
 namespace sxtp {
-
-/// Percent-decodes one path segment; nullopt for a malformed escape.
-inline std::optional<std::string> percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out.push_back(s[i]);
-            continue;
-        }
-        if (i + 2 >= s.size()) return std::nullopt;
-        const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-    }
-    return out;
-}
 
 class route_table {
 public:
@@ -65,34 +42,30 @@ public:
     /// Registers a pattern; returns its route index. Throws std::invalid_argument
     /// for a malformed pattern or a verb and pattern already registered.
     std::size_t add(std::string_view verb, std::string_view pattern) {
-        if (!sxtp::detail::valid_path_pattern(pattern)) throw std::invalid_argument("sxtp: malformed path pattern " + std::string(pattern));
         if (!sx::is_valid_symbol_name(verb)) throw std::invalid_argument("sxtp: verb is not a symbol: " + std::string(verb));
         for (const route& r : routes_)
-            if (r.verb == verb && r.pattern == pattern)
+            if (r.verb == verb && r.pattern.text() == pattern)
                 throw std::invalid_argument("sxtp: route registered twice: " + std::string(verb) + ' ' + std::string(pattern));
-        route r{std::string(verb), std::string(pattern), {}, 0};
-        for (std::string_view seg : split(pattern)) r.segments.emplace_back(seg);
-        for (const std::string& seg : r.segments) r.literals += !is_param(seg);
-        routes_.push_back(std::move(r));
+        routes_.push_back(route{std::string(verb), path_pattern(pattern)});
         return routes_.size() - 1;
     }
 
     /// Matches `verb` and `path` (the request's :path, without a query part).
     match find(std::string_view verb, std::string_view path) const {
         match best;
-        const std::vector<std::string_view> segments = split(path);
+        const std::vector<std::string_view> segments = path_pattern::split(path);
         int best_literals = -1;
         for (std::size_t i = 0; i < routes_.size(); ++i) {
             const route& r = routes_[i];
             std::vector<std::pair<std::string, std::string>> params;
-            if (!matches(r, segments, params)) continue;
+            if (!r.pattern.match(segments, params)) continue;
             if (r.verb != verb) {
                 if (std::find(best.available_verbs.begin(), best.available_verbs.end(), r.verb) == best.available_verbs.end())
                     best.available_verbs.push_back(r.verb);
                 continue;
             }
-            if (static_cast<int>(r.literals) > best_literals) {
-                best_literals = static_cast<int>(r.literals);
+            if (static_cast<int>(r.pattern.literals()) > best_literals) {
+                best_literals = static_cast<int>(r.pattern.literals());
                 best.kind = match::found;
                 best.route = i;
                 best.params = std::move(params);
@@ -107,10 +80,10 @@ public:
     /// The verbs registered for the patterns `path` matches, sorted (for inspect).
     std::vector<std::string> verbs_for(std::string_view path) const {
         std::vector<std::string> out;
-        const std::vector<std::string_view> segments = split(path);
+        const std::vector<std::string_view> segments = path_pattern::split(path);
         for (const route& r : routes_) {
             std::vector<std::pair<std::string, std::string>> ignored;
-            if (matches(r, segments, ignored) && std::find(out.begin(), out.end(), r.verb) == out.end()) out.push_back(r.verb);
+            if (r.pattern.match(segments, ignored) && std::find(out.begin(), out.end(), r.verb) == out.end()) out.push_back(r.verb);
         }
         std::sort(out.begin(), out.end());
         return out;
@@ -119,59 +92,25 @@ public:
     /// The routes whose patterns `path` matches, in registration order.
     std::vector<std::size_t> routes_for(std::string_view path) const {
         std::vector<std::size_t> out;
-        const std::vector<std::string_view> segments = split(path);
+        const std::vector<std::string_view> segments = path_pattern::split(path);
         for (std::size_t i = 0; i < routes_.size(); ++i) {
             std::vector<std::pair<std::string, std::string>> ignored;
-            if (matches(routes_[i], segments, ignored)) out.push_back(i);
+            if (routes_[i].pattern.match(segments, ignored)) out.push_back(i);
         }
         return out;
     }
 
     std::size_t size() const noexcept { return routes_.size(); }
     /// Route `i`'s pattern, as registered.
-    std::string_view pattern(std::size_t i) const { return routes_.at(i).pattern; }
+    std::string_view pattern(std::size_t i) const { return routes_.at(i).pattern.text(); }
     /// Route `i` as "VERB PATTERN", for messages.
-    std::string describe(std::size_t i) const { return routes_.at(i).verb + ' ' + routes_.at(i).pattern; }
+    std::string describe(std::size_t i) const { return routes_.at(i).verb + ' ' + routes_.at(i).pattern.text(); }
 
 private:
     struct route {
         std::string verb;
-        std::string pattern;
-        std::vector<std::string> segments;
-        std::size_t literals;
+        path_pattern pattern;
     };
-
-    static bool is_param(std::string_view seg) noexcept { return seg.size() >= 3 && seg.front() == '{' && seg.back() == '}'; }
-
-    // "/a/b/" -> {"a", "b", ""}; "/" -> {""} (views into `path`).
-    static std::vector<std::string_view> split(std::string_view path) {
-        std::vector<std::string_view> out;
-        if (path.empty() || path[0] != '/') return out;
-        std::size_t i = 1;
-        for (;;) {
-            const std::size_t end = path.find('/', i);
-            out.emplace_back(path.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
-            if (end == std::string_view::npos) break;
-            i = end + 1;
-        }
-        return out;
-    }
-
-    static bool matches(const route& r, const std::vector<std::string_view>& segments, std::vector<std::pair<std::string, std::string>>& params) {
-        if (segments.size() != r.segments.size()) return false;
-        for (std::size_t k = 0; k < segments.size(); ++k) {
-            const std::string& pat = r.segments[k];
-            if (is_param(pat)) {
-                if (segments[k].empty()) return false;
-                auto value = percent_decode(segments[k]);
-                if (!value) return false;
-                params.emplace_back(pat.substr(1, pat.size() - 2), std::move(*value));
-            } else if (pat != segments[k]) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     std::vector<route> routes_;
 };

@@ -1,6 +1,9 @@
 // sxtp/server/server.hpp — an SXTP server on an Asio executor: TCP, TLS and
 // Unix sockets; typed handlers bound per endpoint; deadlines, cancellation,
 // limits, timeouts and graceful shutdown. Needs the sxtp::net target.
+// The server listens, accepts and keeps the connection table; each
+// connection (server/connection.hpp) feeds its requests to the server's
+// sxtp::service (server/service.hpp), the request pipeline.
 //
 //   boost::asio::io_context io;
 //   sxtp::server srv(io.get_executor());
@@ -55,16 +58,8 @@
 #include <sxtp/net/address.hpp>
 #include <sxtp/net/tls.hpp>
 #include <sxtp/security/policy.hpp>
-#include <sxtp/server/call_decoder.hpp>
-#include <sxtp/server/metrics.hpp>
-#include <sxtp/server/options.hpp>
-#include <sxtp/server/route_table.hpp>
-#include <sxtp/server/stats.hpp>
-#include <sxtp/server/stream.hpp>
-#include <sxtp/sx/hash.hpp>
-#include <sxtp/typed/handler.hpp>
-#include <sxtp/typed/request_builder.hpp>
-#include <sxtp/wire/server_connection.hpp>
+#include <sxtp/server/connection.hpp>
+#include <sxtp/server/service.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/basic_socket_acceptor.hpp>
@@ -103,7 +98,7 @@
 namespace sxtp {
 
 
-class server {
+class server final : connection_owner {
 public:
     using executor_type = boost::asio::any_io_executor;
     using clock = std::chrono::steady_clock;
@@ -114,25 +109,21 @@ public:
     /// accepts. Throws std::invalid_argument when `workers` is empty.
     explicit server(std::vector<executor_type> workers, server_options options = {})
         : ex_(workers.empty() ? throw std::invalid_argument("sxtp: a server needs an executor") : workers.front()),
-          workers_(std::move(workers)), options_(std::move(options)) {
-        set_up_observers();
-    }
+          workers_(std::move(workers)), service_(std::move(options)) {}
     server(const server&) = delete;
     server& operator=(const server&) = delete;
     ~server() { stop_accepting(); }
 
-    /// Binds `handler` to endpoint E. The handler must pass handler_check<E,
-    /// F, call_context> — or, for a streaming endpoint, stream_handler_check<E, F>
-    /// (see server/stream.hpp).
+    /// Binds `handler` to endpoint E (sxtp::service::handle).
     template <class E, class F>
-    void handle(F handler);
-
-    /// The untyped escape hatch: `handler(const sxtp::request&, call_context&)`
-    /// returns an sxtp::response (or an awaitable of one) for `verb` on
-    /// `pattern`. inspect describes it with "any" schemas. Path parameters
-    /// are left to the handler (route_table syntax applies to the pattern).
+    void handle(F handler) {
+        service_.handle<E>(std::move(handler));
+    }
+    /// A raw route (sxtp::service::handle_raw).
     template <class F>
-    void handle_raw(std::string_view verb, std::string_view pattern, F handler, route_options options = {});
+    void handle_raw(std::string_view verb, std::string_view pattern, F handler, route_options options = {}) {
+        service_.handle_raw(verb, pattern, std::move(handler), std::move(options));
+    }
 
     /// Starts accepting on `where` (sxtp://, sxtps://, unix:… — see
     /// net/address.hpp) and returns the bound address (port 0 becomes the
@@ -160,10 +151,10 @@ public:
     /// Open connections.
     std::size_t connections() const noexcept { return connections_.size(); }
     /// What the server refused, limited and closed so far (any thread).
-    server_stats stats() const noexcept { return reporter_.snapshot(); }
+    server_stats stats() const noexcept { return service_.stats(); }
     /// The Prometheus text (server/metrics.hpp) when server_options::metrics
     /// is set; empty otherwise. Any thread.
-    std::string metrics() const { return metrics_ ? metrics_->text(stats()) : std::string(); }
+    std::string metrics() const { return service_.metrics(); }
 
     /// Health, as gRPC's grpc.health.v1: `(request :verb health :path P
     /// [:params {:service "NAME"}])` is answered on any path, like ping
@@ -172,108 +163,29 @@ public:
     /// :service, or "") is serving until a graceful shutdown starts; a
     /// named service is what set_health() said last; an unknown name is
     /// `not-found`/`resource-not-found`. Any thread.
-    void set_health(std::string service, bool serving);
+    void set_health(std::string service, bool serving) { service_.set_health(std::move(service), serving); }
     /// Bytes of answers waiting for their peers, over all connections (as
     /// each connection last published it: exact on one thread, a moment
     /// behind for connections on other workers).
     std::size_t pending_output() const;
 
     /// The answer to one request, by route (ping, inspect, not-found,
-    /// unsupported-verb, a handler).
+    /// unsupported-verb, a handler), as if from a local peer.
     boost::asio::awaitable<response> dispatch(sxtp::request req) {
         call_context ctx{req, "local", std::nullopt};
-        co_return co_await dispatch(req, ctx);
+        co_return co_await service_.answer(req, ctx);
     }
 
     /// The security policy (server_options::security), if any: handlers
     /// use it to issue capability cookies (security_policy::issue_grant).
-    const security_policy* security() const noexcept { return options_.security.get(); }
+    const security_policy* security() const noexcept { return service_.security(); }
+
+    /// The request pipeline every connection feeds (server/service.hpp):
+    /// other transports feed it too.
+    sxtp::service& service() noexcept { return service_; }
+    const sxtp::service& service() const noexcept { return service_; }
 
 private:
-    // -- typed handlers -------------------------------------------------------
-    template <class E, class F>
-    void handle_unary(F handler);
-
-    template <class E, class F>
-    void handle_stream(F handler);
-
-    // A request whose :stream does not fit the endpoint.
-    static response stream_mismatch(bool sent_stream);
-
-    // -- routing --------------------------------------------------------------
-    // A request that needs a coroutine: a handler that suspends, or a bearer
-    // token to validate first (no route yet: routing comes after authentication).
-    struct deferred {
-        std::optional<route_table::match> route;
-    };
-
-    // What a request resolves to: its answer, when it can be given without
-    // suspending (ping, a refusal, inspect, not-found, unsupported-verb, a
-    // handler that returns its value), or what must run as a coroutine.
-    std::variant<response, deferred> resolve(const sxtp::request& req, call_context& ctx);
-
-    // Routing and authorization, after authentication.
-    std::variant<response, deferred> route(const sxtp::request& req, call_context& ctx);
-
-    // The answer of a request that needs a coroutine.
-    boost::asio::awaitable<response> run(const sxtp::request& req, deferred d, call_context& ctx);
-
-    boost::asio::awaitable<response> dispatch(const sxtp::request& req, call_context& ctx);
-
-    // An authenticated caller: the handler sees it; its connection leaves
-    // the pre-authentication limits.
-    static void admit(call_context& ctx, std::shared_ptr<const principal> who) {
-        if (who->authenticated && ctx.ports_) ctx.ports_->authenticated();
-        ctx.caller_ = std::move(who);
-    }
-
-    // A refused authentication: the peer learns which check failed, the log
-    // also who was refused. Neither sees a secret.
-    response refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const;
-
-    // -- observers: interceptors, metrics, the access log --------------------
-    // The built-in routes' infos (route_infos_ 0…3, as server_metrics' slots),
-    // the metrics and their route.
-    void set_up_observers();
-    // A route's info; its index is its metrics slot.
-    std::size_t add_route_info(std::string_view verb, std::string_view pattern);
-    // Runs the interceptors' before(): an answer when one refuses.
-    std::optional<response> intercept(call_context& ctx);
-    // Runs the interceptors' after() on an answer (not for streams' later messages).
-    void observe(const call_context& ctx, response& r) const;
-    // One answered request: metrics and the access log.
-    void record(const call_context& ctx, status_code s, std::size_t bytes_out) const;
-    bool observed() const noexcept { return observed_; }
-
-    // The answer to `health` (see set_health).
-    response health(const sxtp::request& req) const;
-    // inspect on "/" where no route is: every route's description.
-    response inspect_routes() const;
-
-    // SPEC §6: `:origin` outside allowed_origins (counted, logged).
-    response refused_origin(const sxtp::request& req, const call_context& ctx) const;
-
-    // SPEC §8: a success answer of a cached route gets :content-hash and
-    // :cache; a request whose :if-match equals the hash gets not-modified
-    // without a body. The handler's own :content-hash is trusted.
-    response cached(const sxtp::request& req, cache_policy policy, response r) const;
-
-    static constexpr std::string_view cache_name(cache_policy p) {
-        return p == cache_policy::immutable ? "immutable" : p == cache_policy::revalidate ? "revalidate" : "none";
-    }
-
-    // A handler threw: the peer gets internal-error, the log what happened.
-    response handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e);
-
-    // SPEC §5's answer to inspect, from the descriptions of the path's endpoints.
-    response inspect(std::string_view path) const;
-
-    template <class E>
-    static response to_response(const reply<E>& rep);
-
-    static boost::asio::ip::tcp::endpoint to_tcp(const boost::asio::generic::stream_protocol::endpoint& g);
-
-    // -- connections ----------------------------------------------------------
     using plain_socket = boost::asio::generic::stream_protocol::socket;
     using acceptor_type = boost::asio::basic_socket_acceptor<boost::asio::generic::stream_protocol>;
     using tls_stream = boost::asio::ssl::stream<plain_socket>;
@@ -283,85 +195,37 @@ private:
         acceptor_type acceptor;
         net::address where;
     };
-
-    // What the server needs of a connection, whatever its stream.
-    // Its own calls run on its executor; the server reads output_bytes from its own.
-    struct connection_base {
-        explicit connection_base(executor_type e) : ex(std::move(e)) {}
-        virtual ~connection_base() = default;
-        virtual void begin_shutdown() = 0;
-        virtual void abandon() = 0;
-        const executor_type& executor() const noexcept { return ex; }
-        executor_type ex;
-        std::atomic<std::size_t> output_bytes{0};  // answers queued, published by the connection
-        std::string source;                        // the peer's address without its port ("" for a Unix socket); on ex_
-        bool counted_unauthenticated = false;      // counted in its peer's unauthenticated connections; on ex_
-    };
     // Connections per source address (the server's executor only).
     struct peer_count {
         std::size_t open = 0;
         std::size_t unauthenticated = 0;
     };
 
-    // One call's cancellation, deadline and stream wake-ups (server/connection.hpp).
-    struct call_state;
-    // One connection on its worker, over a plain or a TLS stream (server/connection.hpp).
-    template <class Stream>
-    struct connection;
+    const server_options& options() const noexcept { return service_.options(); }
 
+    static boost::asio::ip::tcp::endpoint to_tcp(const boost::asio::generic::stream_protocol::endpoint& g);
     // The peer's IP address, without its port ("unknown" when it is gone).
     static std::string source_of(const plain_socket& s);
     static std::string peer_name(const plain_socket& s);
 
-    // The first route that declares capabilities when nothing would check
-    // them (no policy, not a trusted network), as "VERB PATTERN".
-    std::optional<std::string> unchecked_route() const;
-
-    // A new connection's limits: the pre-authentication ones when the
-    // security policy has them (never looser than the normal ones).
-    wire::connection_limits first_limits() const;
-
-    // Accepts onto the workers in turn (server/connection.hpp).
+    // Accepts onto the workers in turn.
     boost::asio::awaitable<void> accept_loop(std::shared_ptr<listener> l);
 
-    // From the connection's executor: the server's own state lives on ex_.
-    void forget(connection_base* c);
-    // A connection of `c`'s peer authenticated (from its executor).
-    void peer_authenticated(connection_base* c);
+    // connection_owner, from the connection's executor: the server's own
+    // state lives on ex_.
+    void forget(connection_base* c) override;
+    void peer_authenticated(connection_base* c) override;
     void leave_peer(connection_base& c);
     void check_drained();
-
-    using route_params = std::vector<std::pair<std::string, std::string>>;
-    // A route's handler: `sync` when it never suspends (run inline), else
-    // `async`; with what the route declares.
-    struct invoker {
-        std::function<response(const sxtp::request&, const route_params&, call_context&)> sync;
-        std::function<boost::asio::awaitable<response>(const sxtp::request&, const route_params&, call_context&)> async;
-        std::vector<std::string> required;
-        cache_policy cache = cache_policy::none;
-        std::size_t info = 0;  // in route_infos_
-    };
-    template <class E>
-    static invoker declared();
 
     executor_type ex_;
     std::vector<executor_type> workers_;
     std::size_t next_worker_ = 0;
-    server_options options_;
-    route_table routes_;
-    std::vector<invoker> invokers_;
-    std::vector<std::function<sx::value()>> describers_;
+    sxtp::service service_;
     std::vector<std::shared_ptr<listener>> listeners_;
     std::map<connection_base*, std::shared_ptr<connection_base>> connections_;
     std::map<std::string, peer_count, std::less<>> peers_;  // by source address
-    mutable detail::server_reporter reporter_;  // counters and the rate-limited log: thread-safe
-    std::deque<detail::route_info> route_infos_;  // stable: contexts point at them
-    std::unique_ptr<server_metrics> metrics_;      // when options_.metrics
-    bool observed_ = false;                         // interceptors, metrics or the access log
     bool shutting_down_ = false;
-    std::atomic<bool> draining_{false};                  // shutdown began (read by every worker)
-    mutable std::mutex health_mutex_;
-    std::map<std::string, bool, std::less<>> health_;  // set_health()
     std::unique_ptr<boost::asio::steady_timer> drain_timer_;
     std::function<void()> on_drained_;
 };
@@ -369,8 +233,5 @@ private:
 } // namespace sxtp
 
 #include <sxtp/server/impl/server.hpp>
-#include <sxtp/server/impl/pipeline.hpp>
-#include <sxtp/server/impl/observers.hpp>
-#include <sxtp/server/connection.hpp>
 
 #endif

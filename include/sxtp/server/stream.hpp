@@ -36,12 +36,12 @@
 #define SXTP_SERVER_STREAM_HPP
 
 #include <sxtp/security/principal.hpp>
-#include <sxtp/server/call_decoder.hpp>
+#include <sxtp/rpc/call_decoder.hpp>
 #include <sxtp/server/interceptor.hpp>
 #include <sxtp/typed/call_arg.hpp>
 #include <sxtp/wire/trace.hpp>
-#include <sxtp/typed/handler.hpp>
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/handler.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <sxtp/wire/conditions.hpp>
 #include <sxtp/wire/messages.hpp>
 

@@ -130,6 +130,15 @@ inline response condition_response(status_code s, const condition& c) {
     return r;
 }
 
+/// The condition of a non-success answer: nullopt for a success, for an
+/// answer without a body, and for a body that is not a `(condition …)`.
+inline std::optional<condition> condition_of(const response& r) {
+    if (r.status.is_success() || !r.body) return std::nullopt;
+    auto c = typed::try_from_sx<condition>(*r.body);
+    if (!c) return std::nullopt;
+    return std::move(*c);
+}
+
 /// `(chunk [:tag T] [:seq INT] [:body ANY] [:done BOOL])`
 struct chunk {
     static constexpr std::string_view sxtp_form = "chunk";

@@ -59,6 +59,7 @@
 #include <sxtp/wire/conditions.hpp>
 #include <sxtp/wire/events.hpp>
 #include <sxtp/wire/frame.hpp>
+#include <sxtp/wire/limits.hpp>
 #include <sxtp/wire/output_queue.hpp>
 #include <sxtp/wire/payload.hpp>
 
@@ -73,19 +74,6 @@
 #include <variant>
 
 namespace sxtp::wire {
-
-/// Limits of one server connection.
-struct connection_limits {
-    frame_limits frames;
-    /// Requests handed to handlers and not yet answered; more are answered overloaded.
-    std::size_t max_in_flight = 100;
-    /// Most values (atoms, lists, dicts) one message may hold: a payload
-    /// with more is answered `invalid`/`malformed-message`, found while
-    /// reading (sx::read_options::max_values). Bounds what one frame costs
-    /// whatever its shape (about 32 bytes of memory per value).
-    std::size_t max_values = std::size_t{1} << 19;
-};
-
 
 using request_id = std::uint64_t;
 

@@ -172,8 +172,7 @@ inline std::optional<client::clock::time_point> client::prepare(sxtp::request& r
 }
 
 inline bool client::may_repeat(const response& r) {
-    if (r.status.is_success() || !r.body) return false;
-    auto c = typed::try_from_sx<condition>(*r.body);
+    const auto c = condition_of(r);
     return c && c->retry.value_or(false);
 }
 
@@ -209,10 +208,7 @@ boost::asio::awaitable<reply<E>> client::call_typed(typename E::params params, t
 template <class E>
 inline reply<E> client::to_reply(response r) {
     if (!r.status.is_success()) {
-        if (r.body) {
-            auto c = typed::try_from_sx<condition>(*r.body);
-            if (c) return reply<E>::from_wire(r.status.code(), std::move(*c));
-        }
+        if (auto c = condition_of(r)) return reply<E>::from_wire(r.status.code(), std::move(*c));
         condition c;
         c.type = sx::symbol(std::string(r.status.name()));
         c.message = "a non-success answer without a condition";

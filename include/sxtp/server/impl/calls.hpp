@@ -7,26 +7,26 @@
 namespace sxtp {
 
 template <class Stream>
-inline void server::connection<Stream>::start(wire::request_id id, sxtp::request req) {
+inline void connection<Stream>::start(wire::request_id id, sxtp::request req) {
     std::optional<clock::time_point> deadline;
     if (req.headers && req.headers->timeout_ms)
         deadline = clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, std::min<std::int64_t>(*req.headers->timeout_ms, std::int64_t{1} << 40)));
-    if (srv.metrics_) srv.metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
-    std::optional<deferred> route;
+    if (metrics) metrics->in_flight.fetch_add(1, std::memory_order_relaxed);
+    std::optional<service::deferred> route;
     carried from_resolve;
     {
         // Most requests are answered here, inline: no coroutine, no timers.
         call_context ctx{req, peer, deadline};
         ctx.ports_ = this;
         ctx.call_id_ = id;
-        if (srv.observed()) ctx.started_ = clock::now();
-        if (!srv.options_.interceptors.empty()) ctx.interceptors_ = &srv.options_.interceptors;
-        auto r = srv.resolve(req, ctx);
+        if (svc.observed()) ctx.started_ = clock::now();
+        if (!opts.interceptors.empty()) ctx.interceptors_ = &opts.interceptors;
+        auto r = svc.resolve(req, ctx);
         if (auto* answer = std::get_if<response>(&r)) {
             answered(id, &ctx, std::move(*answer), false);  // written when the read loop has taken the whole read
             return;
         }
-        route.emplace(std::move(std::get<deferred>(r)));
+        route.emplace(std::move(std::get<service::deferred>(r)));
         from_resolve = carried{std::move(ctx.caller_), ctx.route_, std::move(ctx.trace_), ctx.started_, std::move(ctx.response_headers),
                                std::move(ctx.set_cookie)};
     }
@@ -41,7 +41,7 @@ inline void server::connection<Stream>::start(wire::request_id id, sxtp::request
             call->cancel();
         });
     }
-    auto body = [](std::shared_ptr<connection> c, sxtp::request r, deferred m, carried k, std::optional<clock::time_point> d,
+    auto body = [](std::shared_ptr<connection> c, sxtp::request r, service::deferred m, carried k, std::optional<clock::time_point> d,
                    wire::request_id i, std::shared_ptr<call_state> cs) -> boost::asio::awaitable<void> {
         call_context ctx{r, c->peer, d};
         ctx.caller_ = std::move(k.caller);
@@ -53,8 +53,8 @@ inline void server::connection<Stream>::start(wire::request_id id, sxtp::request
         ctx.cancelled_ = &cs->cancelled;
         ctx.ports_ = c.get();
         ctx.call_id_ = i;
-        if (!c->srv.options_.interceptors.empty()) ctx.interceptors_ = &c->srv.options_.interceptors;
-        response answer = co_await c->srv.run(r, std::move(m), ctx);
+        if (!c->opts.interceptors.empty()) ctx.interceptors_ = &c->opts.interceptors;
+        response answer = co_await c->svc.run(r, std::move(m), ctx);
         c->answered(i, &ctx, std::move(answer), true);
     };
     // (It holds the call state: the coroutine's cancellation slot is in it,
@@ -67,7 +67,7 @@ inline void server::connection<Stream>::start(wire::request_id id, sxtp::request
 }
 
 template <class Stream>
-inline void server::connection<Stream>::answered(wire::request_id id, const call_context* ctx, response r, bool coroutine) {
+inline void connection<Stream>::answered(wire::request_id id, const call_context* ctx, response r, bool coroutine) {
     // A server stream whose head went out (even if the wire has answered it
     // since: cancel, deadline, the client gone) ends here; anything else is
     // an answer. (An inline call has no call state and no stream port.)
@@ -89,11 +89,11 @@ inline void server::connection<Stream>::answered(wire::request_id id, const call
                 try {
                     i->stream_ended(*ctx, r, took);
                 } catch (...) {
-                    srv.options_.log(log_level::error, "an interceptor's stream_ended() threw");
+                    opts.log(log_level::error, "an interceptor's stream_ended() threw");
                 }
             }
         } else {
-            srv.observe(*ctx, r);
+            svc.observe(*ctx, r);
         }
     }
     status_code status = r.status.code();
@@ -101,11 +101,11 @@ inline void server::connection<Stream>::answered(wire::request_id id, const call
     // false: the wire answered the call already (cancelled, deadline-exceeded
     // or the stream broken: status error), and this answer is dropped
     if (!state.respond(id, std::move(r))) status = status_code::error;
-    if (srv.metrics_) srv.metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
-    if (ctx && srv.observed()) {
+    if (metrics) metrics->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (ctx && svc.observed()) {
         const std::size_t after = state.output_size() + state.held_bytes();
         try {
-            srv.record(*ctx, status, after > before ? after - before : 0);
+            svc.record(*ctx, status, after > before ? after - before : 0);
         } catch (...) {  // (a failed allocation while formatting: the answer is out already)
         }
     }

@@ -6,18 +6,28 @@
 namespace sxtp {
 
 template <class Stream>
-inline void server::connection<Stream>::report_refusal(const sxtp::condition& c) {
+inline void connection<Stream>::report_refusal(const sxtp::condition& c) {
     const std::string_view type = c.type.name();
     if (type == "shutting-down") return;  // not the peer's doing
     const server_event kind = type == "malformed-frame"   ? server_event::malformed_frame
                               : type == "frame-too-large" ? server_event::frame_too_large
                               : type == "overloaded"      ? server_event::overloaded
                                                           : server_event::malformed_message;
-    srv.reporter_.report(kind, peer, [&] { return std::string(type) + ": " + c.message.value_or(""); }, srv.options_.log);
+    svc.reporter().report(kind, peer, [&] { return std::string(type) + ": " + c.message.value_or(""); }, opts.log);
 }
 
 template <class Stream>
-inline void server::connection<Stream>::drop_port(wire::request_id id) {
+inline void connection<Stream>::abandon() {
+    condition c = make_condition(conditions::shutting_down{}, "the server shut down before this request finished");
+    c.retry = false;  // it may have had effects
+    state.abandon(condition_response(status_code::unavailable, c));
+    cancel_all();
+    abandoned = true;
+    wake.cancel();
+}
+
+template <class Stream>
+inline void connection<Stream>::drop_port(wire::request_id id) {
     const auto it = ports.find(id);
     if (it == ports.end()) return;
     for (const auto& c : it->second->inbox) upload_bytes -= c.second;
@@ -26,9 +36,9 @@ inline void server::connection<Stream>::drop_port(wire::request_id id) {
 }
 
 template <class Stream>
-inline boost::asio::awaitable<void> server::connection<Stream>::heartbeats(std::shared_ptr<connection> keep_alive, wire::request_id id, std::shared_ptr<call_state> call) {
+inline boost::asio::awaitable<void> connection<Stream>::heartbeats(std::shared_ptr<connection> keep_alive, wire::request_id id, std::shared_ptr<call_state> call) {
     (void)keep_alive;  // the coroutine keeps its connection
-    const auto interval = srv.options_.heartbeat_interval;
+    const auto interval = opts.heartbeat_interval;
     for (;;) {
         const auto it = ports.find(id);
         if (call->cancelled || closed || it == ports.end()) co_return;
@@ -53,7 +63,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::heartbeats(std::
 }
 
 template <class Stream>
-inline void server::connection<Stream>::end_streams() {
+inline void connection<Stream>::end_streams() {
     condition c = make_condition(conditions::cancelled{}, "the client closed its side of the connection");
     for (auto& [id, call] : calls)
         if (state.streaming(id) || state.receiving(id)) {
@@ -64,12 +74,16 @@ inline void server::connection<Stream>::end_streams() {
 }
 
 template <class Stream>
-inline void server::connection<Stream>::close() {
+inline void connection<Stream>::close() {
     if (closed) return;
     closed = true;
     boost::system::error_code ignored;
-    socket().shutdown(plain_socket::shutdown_both, ignored);
-    socket().close(ignored);
+    if constexpr (requires { stream.lowest_layer(); }) {  // a socket, or TLS over one
+        stream.lowest_layer().shutdown(boost::asio::socket_base::shutdown_both, ignored);
+        stream.lowest_layer().close(ignored);
+    } else {
+        stream.close();
+    }
     watchdog.cancel();
     wake.cancel();
     drained.cancel();
@@ -77,22 +91,22 @@ inline void server::connection<Stream>::close() {
 }
 
 template <class Stream>
-inline boost::asio::awaitable<void> server::connection<Stream>::run() {
-    auto self = this->shared_from_this();
+inline boost::asio::awaitable<void> connection<Stream>::serve(std::shared_ptr<connection> self) {
+    (void)self;  // the coroutine keeps its connection
     boost::asio::co_spawn(ex, guard(), boost::asio::detached);
     if constexpr (is_tls) {
         boost::system::error_code ec;
         co_await stream.async_handshake(boost::asio::ssl::stream_base::server, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (ec || closed) {
             close();
-            srv.forget(this);
+            if (owner) owner->forget(this);
             co_return;
         }
         handshaken = true;
         last_activity = clock::now();
         watchdog.cancel();  // re-arm for the idle timeout
     }
-    if constexpr (!is_tls) {
+    if constexpr (on_socket) {
         boost::system::error_code ignored;
         stream.non_blocking(true, ignored);  // for write_now; async operations are unaffected
     }
@@ -101,9 +115,9 @@ inline boost::asio::awaitable<void> server::connection<Stream>::run() {
 }
 
 template <class Stream>
-inline boost::asio::awaitable<void> server::connection<Stream>::guard() {
+inline boost::asio::awaitable<void> connection<Stream>::guard() {
     auto self = this->shared_from_this();
-    const auto& o = srv.options_;
+    const auto& o = opts;
     while (!closed) {
         const auto now = clock::now();
         clock::time_point due;
@@ -116,13 +130,13 @@ inline boost::asio::awaitable<void> server::connection<Stream>::guard() {
         else due = now + std::min(o.frame_read_timeout, o.idle_timeout);
         if (due <= now) {
             if (!handshaken)
-                srv.reporter_.report(server_event::handshake_timeout, peer, "TLS handshake not done in time", o.log);
+                svc.reporter().report(server_event::handshake_timeout, peer, "TLS handshake not done in time", o.log);
             else if (paused && unread)
-                srv.reporter_.report(server_event::slow_peer, peer, "took none of its answers for the idle timeout: closed", o.log);
+                svc.reporter().report(server_event::slow_peer, peer, "took none of its answers for the idle timeout: closed", o.log);
             else if (frame_started)
-                srv.reporter_.report(server_event::frame_read_timeout, peer, "a frame not complete in time: closed", o.log);
+                svc.reporter().report(server_event::frame_read_timeout, peer, "a frame not complete in time: closed", o.log);
             else
-                srv.reporter_.report(server_event::idle_timeout, peer, "idle: closed", o.log);
+                svc.reporter().report(server_event::idle_timeout, peer, "idle: closed", o.log);
             close();
             co_return;
         }
@@ -133,7 +147,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::guard() {
 }
 
 template <class Stream>
-inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
+inline boost::asio::awaitable<void> connection<Stream>::read_loop() {
     for (;;) {
         // Act on every whole frame read, pausing whenever the connection
         // holds more for its peer than its budget: the peer is not
@@ -147,9 +161,9 @@ inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
                 co_await boost::asio::post(ex, boost::asio::use_awaitable);
             }
             if (over_budget() && !closed && !std::exchange(budget_reported, true))
-                srv.reporter_.report(server_event::budget_exhausted, peer,
+                svc.reporter().report(server_event::budget_exhausted, peer,
                                      [&] { return "holds " + std::to_string(budget_used()) + " bytes for the peer: reading paused until it reads"; },
-                                     srv.options_.log);
+                                     opts.log);
             if (over_budget() && !closed) {
                 // Our pause, not the peer's slowness: the frame-read
                 // timeout restarts after it; while it lasts the guard
@@ -230,7 +244,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
             break;
         }
         state.commit(n);
-        if (srv.metrics_) srv.metrics_->received_bytes.fetch_add(n, std::memory_order_relaxed);
+        if (metrics) metrics->received_bytes.fetch_add(n, std::memory_order_relaxed);
         last_activity = clock::now();
     }
     reading_done = true;
@@ -238,21 +252,21 @@ inline boost::asio::awaitable<void> server::connection<Stream>::read_loop() {
 }
 
 template <class Stream>
-inline bool server::connection<Stream>::finished() const {
+inline bool connection<Stream>::finished() const {
     if (state.output_size() != 0 || state.unanswered() != 0) return false;
     if (state.failed() || reading_done || abandoned) return true;
     return state.done() && state.in_flight() == 0;  // shutting down, all answered
 }
 
 template <class Stream>
-inline void server::connection<Stream>::write_now() {
-    if constexpr (!is_tls) {
+inline void connection<Stream>::write_now() {
+    if constexpr (on_socket) {
         if (!writer_idle || closed || state.output().empty()) return;  // (idle: nothing is taken)
         const auto out = state.output();
         boost::system::error_code ec;
         const std::size_t n = stream.write_some(boost::asio::buffer(out.data(), out.size()), ec);
         if (ec) return;  // would block, or an error the writer will meet
-        if (srv.metrics_) srv.metrics_->sent_bytes.fetch_add(n, std::memory_order_relaxed);
+        if (metrics) metrics->sent_bytes.fetch_add(n, std::memory_order_relaxed);
         state.consume(n);
         last_written = clock::now();
         publish_output();
@@ -262,9 +276,9 @@ inline void server::connection<Stream>::write_now() {
 }
 
 template <class Stream>
-inline boost::asio::awaitable<void> server::connection<Stream>::linger() {
+inline boost::asio::awaitable<void> connection<Stream>::linger() {
     boost::system::error_code ec;
-    socket().shutdown(plain_socket::shutdown_send, ec);
+    stream.shutdown(boost::asio::socket_base::shutdown_send, ec);
     boost::asio::steady_timer limit(ex, std::chrono::seconds(2));
     limit.async_wait([self = this->shared_from_this()](boost::system::error_code e) {
         if (!e) self->close();
@@ -276,7 +290,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::linger() {
 }
 
 template <class Stream>
-inline boost::asio::awaitable<void> server::connection<Stream>::write_loop() {
+inline boost::asio::awaitable<void> connection<Stream>::write_loop() {
     auto self = this->shared_from_this();
     while (!closed) {
         while (!state.output().empty() && !closed) {
@@ -288,7 +302,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::write_loop() {
         std::string batch = state.take_output(std::size_t{256} << 10);
             boost::system::error_code ec;
             const std::size_t sent = co_await boost::asio::async_write(stream, boost::asio::buffer(batch), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            if (srv.metrics_) srv.metrics_->sent_bytes.fetch_add(sent, std::memory_order_relaxed);
+            if (metrics) metrics->sent_bytes.fetch_add(sent, std::memory_order_relaxed);
             state.output_written(std::move(batch));
             if (ec) {
                 close();
@@ -306,7 +320,7 @@ inline boost::asio::awaitable<void> server::connection<Stream>::write_loop() {
         co_await wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         writer_idle = false;
     }
-    if constexpr (!is_tls) {
+    if constexpr (on_socket) {
         if (!closed && state.failed()) co_await linger();
     }
     if constexpr (is_tls) {
@@ -316,12 +330,12 @@ inline boost::asio::awaitable<void> server::connection<Stream>::write_loop() {
             last_activity = clock::now();
             watchdog.cancel();
             boost::system::error_code ec;
-            socket().cancel(ec);
+            stream.lowest_layer().cancel(ec);
             co_await stream.async_shutdown(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         }
     }
     close();
-    srv.forget(this);
+    if (owner) owner->forget(this);
 }
 } // namespace sxtp
 

@@ -1,16 +1,16 @@
-// Definitions for sxtp/server/server.hpp: the request pipeline (ping, authentication, routing, authorization, the handler, caching, inspect).
+// Definitions for sxtp/server/service.hpp: the request pipeline (ping, authentication, routing, authorization, the handler, caching, inspect).
 #ifndef SXTP_SERVER_IMPL_PIPELINE_HPP
 #define SXTP_SERVER_IMPL_PIPELINE_HPP
 
 namespace sxtp {
 
-inline response server::stream_mismatch(bool sent_stream) {
+inline response service::stream_mismatch(bool sent_stream) {
     return condition_response(status_code::invalid,
                               detail::invalid_params(":stream", sent_stream ? "this endpoint takes no client stream"
                                                                             : "this endpoint takes a client stream: send :stream true and chunks"));
 }
 
-inline std::variant<response, server::deferred> server::resolve(const sxtp::request& req, call_context& ctx) {
+inline std::variant<response, service::deferred> service::resolve(const sxtp::request& req, call_context& ctx) {
     if (req.verb.name() == "ping") {
         ctx.route_ = &route_infos_[server_metrics::ping];
         return response{};
@@ -32,7 +32,7 @@ inline std::variant<response, server::deferred> server::resolve(const sxtp::requ
     return route(req, ctx);
 }
 
-inline std::variant<response, server::deferred> server::route(const sxtp::request& req, call_context& ctx) {
+inline std::variant<response, service::deferred> service::route(const sxtp::request& req, call_context& ctx) {
     const std::string_view verb = req.verb.name();
     const auto* policy = options_.security.get();
     if (verb == "inspect" && (req.path == "/" || !routes_.routes_for(req.path).empty())) {
@@ -74,7 +74,7 @@ inline std::variant<response, server::deferred> server::route(const sxtp::reques
     }
 }
 
-inline boost::asio::awaitable<response> server::run(const sxtp::request& req, deferred d, call_context& ctx) {
+inline boost::asio::awaitable<response> service::run(const sxtp::request& req, deferred d, call_context& ctx) {
     try {
         if (!d.route) {  // a bearer token
             std::string why;
@@ -92,20 +92,20 @@ inline boost::asio::awaitable<response> server::run(const sxtp::request& req, de
     }
 }
 
-inline boost::asio::awaitable<response> server::dispatch(const sxtp::request& req, call_context& ctx) {
+inline boost::asio::awaitable<response> service::answer(const sxtp::request& req, call_context& ctx) {
     auto r = resolve(req, ctx);
     if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
     co_return co_await run(req, std::move(std::get<deferred>(r)), ctx);
 }
 
-inline response server::refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
+inline response service::refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
     reporter_.report(server_event::auth_refused, ctx.peer, [&] { return "refused " + std::string(req.verb.name()) + ' ' + req.path + ": " + std::string(why); },
                      options_.log);
     c.path = req.path;
     return condition_response(status_code::forbidden, c);
 }
 
-inline response server::refused_origin(const sxtp::request& req, const call_context& ctx) const {
+inline response service::refused_origin(const sxtp::request& req, const call_context& ctx) const {
     const std::string& origin = *req.headers->origin;
     reporter_.report(server_event::origin_refused, ctx.peer, [&] { return std::string(req.verb.name()) + ' ' + req.path + " from origin " + origin.substr(0, 128); },
                      options_.log);
@@ -113,7 +113,7 @@ inline response server::refused_origin(const sxtp::request& req, const call_cont
                               make_condition(conditions::origin_not_allowed{origin.substr(0, 256)}, "this origin is not allowed", req.path));
 }
 
-inline response server::cached(const sxtp::request& req, cache_policy policy, response r) const {
+inline response service::cached(const sxtp::request& req, cache_policy policy, response r) const {
     if (policy == cache_policy::none || !r.status.is_success() || r.stream.value_or(false)) return r;
     if (!r.headers) r.headers.emplace();
     if (!r.headers->content_hash) {
@@ -134,7 +134,7 @@ inline response server::cached(const sxtp::request& req, cache_policy policy, re
     return r;
 }
 
-inline response server::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) {
+inline response service::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) {
     if (!ctx.cancelled())
         reporter_.report(server_event::handler_failed, ctx.peer,
                          [&] { return std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what(); }, options_.log,
@@ -142,7 +142,7 @@ inline response server::handler_failed(const sxtp::request& req, const call_cont
     return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
 }
 
-inline response server::health(const sxtp::request& req) const {
+inline response service::health(const sxtp::request& req) const {
     std::string service;
     if (req.params && req.params->is_dict())
         if (const sx::value* s = req.params->find("service"); s && s->is_string()) service = std::string(s->as_string());
@@ -160,7 +160,7 @@ inline response server::health(const sxtp::request& req) const {
     return r;
 }
 
-inline response server::inspect_routes() const {
+inline response service::inspect_routes() const {
     sx::value routes = sx::value::make_list();
     for (std::size_t i = 0; i < describers_.size(); ++i) {
         sx::value d = describers_[i]();
@@ -172,7 +172,7 @@ inline response server::inspect_routes() const {
     return r;
 }
 
-inline response server::inspect(std::string_view path) const {
+inline response service::inspect(std::string_view path) const {
     const auto routes = routes_.routes_for(path);
     sx::value verbs = sx::value::make_list(), caps = sx::value::make_list(), by_verb = sx::value::make_dict();
     std::vector<std::string> seen_caps;

@@ -4,50 +4,8 @@
 
 namespace sxtp {
 
-template <class E, class F>
-inline void server::handle(F handler) {
-    // A handler that does not fit stops here, after its check's one error.
-    if constexpr (is_stream_endpoint<E>) {
-        if constexpr (stream_handler_check<E, F>::ok) handle_stream<E>(std::move(handler));
-    } else {
-        if constexpr (handler_check<E, F, call_context>::ok) handle_unary<E>(std::move(handler));
-    }
-}
-
-template <class F>
-inline void server::handle_raw(std::string_view verb, std::string_view pattern, F handler, route_options options) {
-    using returned = std::invoke_result_t<F&, const sxtp::request&, call_context&>;
-    static_assert(std::is_same_v<returned, response> || std::is_same_v<returned, boost::asio::awaitable<response>>,
-                  "sxtp: a raw handler is callable as handler(const sxtp::request&, sxtp::call_context&) and returns "
-                  "sxtp::response or boost::asio::awaitable<sxtp::response>");
-    for (const auto& c : options.capabilities)
-        if (!sx::is_valid_symbol_name(c)) throw std::invalid_argument("sxtp: capability \"" + c + "\" is not a valid symbol name");
-    routes_.add(verb, pattern);
-    describers_.emplace_back([v = std::string(verb), options] {
-        sx::value caps = sx::value::make_list();
-        for (const auto& c : options.capabilities) caps.push_back(sx::value::make_symbol_unchecked(c));
-        return sx::value::dict(sx::value::make_keyword_unchecked("verb"), sx::value::make_symbol_unchecked(v),
-                               sx::value::make_keyword_unchecked("required-capabilities"), std::move(caps),
-                               sx::value::make_keyword_unchecked("params-schema"), "any", sx::value::make_keyword_unchecked("body-schema"),
-                               "any", sx::value::make_keyword_unchecked("result-schema"), "any",
-                               sx::value::make_keyword_unchecked("cache"), sx::value::make_keyword_unchecked(cache_name(options.cache)));
-    });
-    auto h = std::make_shared<F>(std::move(handler));
-    invoker inv;
-    inv.required = options.capabilities;
-    inv.cache = options.cache;
-    inv.info = add_route_info(verb, pattern);
-    if constexpr (std::is_same_v<returned, response>)
-        inv.sync = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> response { return (*h)(req, ctx); };
-    else
-        inv.async = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> boost::asio::awaitable<response> {
-            co_return co_await (*h)(req, ctx);
-        };
-    invokers_.push_back(std::move(inv));
-}
-
 inline net::address server::listen(const net::address& where) {
-    if (const auto unchecked = unchecked_route())
+    if (const auto unchecked = service_.unchecked_route())
         throw std::logic_error("sxtp: " + *unchecked +
                                " requires capabilities but the server has no security policy to check them: set server_options::security, "
                                "or server_options::trusted_network = true to serve it to every caller");
@@ -63,7 +21,7 @@ inline net::address server::listen(const net::address& where) {
         }
         ep = boost::asio::local::stream_protocol::endpoint(where.socket_path);
     } else {
-        if (where.transport == net::transport::tls && !options_.tls)
+        if (where.transport == net::transport::tls && !options().tls)
             throw std::invalid_argument("sxtp: listening on sxtps:// needs server_options::tls");
         boost::asio::ip::tcp::resolver resolver(ex_);
         auto results = resolver.resolve(where.host, std::to_string(where.port), boost::asio::ip::tcp::resolver::passive);
@@ -93,18 +51,6 @@ inline unsigned short server::listen(const boost::asio::ip::tcp::endpoint& where
     return listen(a).port;
 }
 
-inline std::optional<std::string> server::unchecked_route() const {
-    if (options_.security || options_.trusted_network) return std::nullopt;
-    for (std::size_t i = 0; i < invokers_.size(); ++i)
-        if (!invokers_[i].required.empty()) return routes_.describe(i);
-    return std::nullopt;
-}
-
-inline void server::set_health(std::string service, bool serving) {
-    std::lock_guard lock(health_mutex_);
-    health_.insert_or_assign(std::move(service), serving);
-}
-
 inline void server::stop_accepting() {
     for (auto& l : listeners_) {
         boost::system::error_code ignored;
@@ -117,7 +63,7 @@ inline void server::stop_accepting() {
 inline void server::shutdown(std::chrono::milliseconds drain, std::function<void()> done) {
     stop_accepting();
     shutting_down_ = true;
-    draining_ = true;
+    service_.begin_draining();
     on_drained_ = std::move(done);
     for (auto& [p, c] : connections_) boost::asio::dispatch(c->executor(), [c = c] { c->begin_shutdown(); });
     drain_timer_ = std::make_unique<boost::asio::steady_timer>(ex_, drain);
@@ -132,93 +78,6 @@ inline std::size_t server::pending_output() const {
     std::size_t n = 0;
     for (const auto& [p, c] : connections_) n += c->output_bytes.load(std::memory_order_relaxed);
     return n;
-}
-
-template <class E, class F>
-inline void server::handle_unary(F handler) {
-    using check = handler_check<E, F, call_context>;
-    using form = typename check::form;
-    routes_.add(E::verb, E::path);
-    describers_.emplace_back(&describe_endpoint<E>);
-    using returned = typename detail::form_result<form>::type;
-    auto h = std::make_shared<F>(std::move(handler));
-    // The answer once the handler's value is in (or the refusal of bad params).
-    auto finish = [](reply<E> rep, call_context& ctx) {
-        response r = to_response<E>(rep);
-        r.headers = std::move(ctx.response_headers);
-        r.set_cookie = std::move(ctx.set_cookie);
-        return r;
-    };
-    invoker inv = declared<E>();
-    inv.info = add_route_info(std::string_view(E::verb), std::string_view(E::path));
-    if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
-        inv.async = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> boost::asio::awaitable<response> {
-            if (req.stream.value_or(false)) co_return stream_mismatch(true);
-            auto args = decode_call<E>(req, params);
-            if (!args) co_return condition_response(status_code::invalid, args.error());
-            co_return finish(reply<E>(co_await form::invoke(*h, args->params, args->body, ctx)), ctx);
-        };
-    } else {
-        // A handler that returns its value never suspends: it runs inline,
-        // without a coroutine of its own.
-        inv.sync = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> response {
-            if (req.stream.value_or(false)) return stream_mismatch(true);
-            auto args = decode_call<E>(req, params);
-            if (!args) return condition_response(status_code::invalid, args.error());
-            return finish(reply<E>(form::invoke(*h, args->params, args->body, ctx)), ctx);
-        };
-    }
-    invokers_.push_back(std::move(inv));
-}
-
-template <class E, class F>
-inline void server::handle_stream(F handler) {
-    using check = stream_handler_check<E, F>;
-    using form = typename check::form;
-    routes_.add(E::verb, E::path);
-    describers_.emplace_back(&describe_endpoint<E>);
-    invoker inv = declared<E>();
-    inv.info = add_route_info(std::string_view(E::verb), std::string_view(E::path));
-    inv.cache = cache_policy::none;  // a stream's answer is not one value to hash
-    inv.async = [h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, const route_params& params,
-                                                             call_context& ctx) -> boost::asio::awaitable<response> {
-        if (req.stream.value_or(false) != client_streams<E>) co_return stream_mismatch(req.stream.value_or(false));
-        auto args = decode_call<E>(req, params);
-        if (!args) co_return condition_response(status_code::invalid, args.error());
-        if (!ctx.ports_)
-            co_return condition_response(status_code::error, make_condition(conditions::internal_error{}, "a stream needs a connection"));
-        (void)ctx.trace();  // made before the stream copies the context: one span for the handler, the log and interceptors
-        stream<E> s(ctx, ctx.ports_->stream_port_for(ctx.call_id_));
-        std::optional<reply<E>> out;
-        if constexpr (std::is_void_v<typename check::value>) {
-            co_await form::invoke(*h, args->params, args->body, s);
-            out.emplace(no_result{});
-        } else {
-            out.emplace(co_await form::invoke(*h, args->params, args->body, s));
-        }
-        if constexpr (server_streams<E>) {
-            if (out->ok() && !s.opened()) {  // an empty stream: head, then done
-                bool opened = co_await s.open();
-                (void)opened;
-            }
-        }
-        response r = to_response<E>(*out);
-        if (!s.opened()) {
-            r.headers = std::move(s.response_headers);
-            r.set_cookie = std::move(s.set_cookie);
-        }
-        co_return r;
-    };
-    invokers_.push_back(std::move(inv));
-}
-
-template <class E>
-inline response server::to_response(const reply<E>& rep) {
-    if (!rep.ok()) return condition_response(rep.status(), rep.condition());
-    response r;
-    r.status = rep.status();
-    if constexpr (!std::is_same_v<typename E::result, no_result>) r.body = typed::to_sx(rep.value());
-    return r;
 }
 
 inline boost::asio::ip::tcp::endpoint server::to_tcp(const boost::asio::generic::stream_protocol::endpoint& g) {
@@ -252,20 +111,10 @@ inline std::string server::peer_name(const plain_socket& s) {
     return (t.address().is_v6() ? "[" + a + "]" : a) + ':' + std::to_string(t.port());
 }
 
-inline wire::connection_limits server::first_limits() const {
-    const auto* policy = options_.security.get();
-    if (!policy || !policy->options().preauth_limits) return options_.limits;
-    wire::connection_limits l = options_.limits;
-    l.frames.max_frame = std::min(l.frames.max_frame, policy->options().preauth_limits->frames.max_frame);
-    l.max_in_flight = std::min(l.max_in_flight, policy->options().preauth_limits->max_in_flight);
-    l.max_values = std::min(l.max_values, policy->options().preauth_limits->max_values);
-    return l;
-}
-
 inline void server::forget(connection_base* c) {
     boost::asio::dispatch(ex_, [this, c] {
         leave_peer(*c);
-        if (connections_.erase(c) && metrics_) metrics_->connections.fetch_sub(1, std::memory_order_relaxed);
+        if (connections_.erase(c) && service_.counters()) service_.counters()->connections.fetch_sub(1, std::memory_order_relaxed);
         check_drained();
     });
 }
@@ -293,12 +142,69 @@ inline void server::check_drained() {
     if (auto done = std::exchange(on_drained_, nullptr)) done();
 }
 
-template <class E>
-inline server::invoker server::declared() {
-    invoker inv;
-    inv.required.assign(E::capabilities::names.begin(), E::capabilities::names.end());
-    inv.cache = E::cache;
-    return inv;
+inline boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
+    for (;;) {
+        boost::system::error_code ec;
+        const executor_type& worker = workers_[next_worker_++ % workers_.size()];
+        plain_socket socket = co_await l->acceptor.async_accept(worker, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (ec) {
+            if (!l->acceptor.is_open()) co_return;  // closed
+            options().log(log_level::error, "accept failed: " + ec.message());
+            // EMFILE and friends: back off briefly instead of spinning
+            boost::asio::steady_timer t(ex_, std::chrono::milliseconds(50));
+            co_await t.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            continue;
+        }
+        if (shutting_down_) {
+            socket.close(ec);
+            continue;
+        }
+        std::string peer = peer_name(socket);
+        if (connections_.size() >= options().max_connections) {
+            service_.reporter().report(server_event::connection_refused, peer, "over max_connections (" + std::to_string(options().max_connections) + "): closed",
+                             options().log);
+            socket.close(ec);
+            continue;
+        }
+        const std::string source = l->where.transport == net::transport::unix_socket ? std::string() : source_of(socket);
+        const bool preauth = options().security != nullptr;
+        if (!source.empty()) {
+            const auto it = peers_.find(source);
+            const peer_count n = it == peers_.end() ? peer_count{} : it->second;
+            if (n.open >= options().max_connections_per_peer || (preauth && n.unauthenticated >= options().max_unauthenticated_per_peer)) {
+                service_.reporter().report(server_event::peer_connections_refused, peer,
+                                 n.open >= options().max_connections_per_peer
+                                     ? "over max_connections_per_peer (" + std::to_string(options().max_connections_per_peer) + "): closed"
+                                     : "over max_unauthenticated_per_peer (" + std::to_string(options().max_unauthenticated_per_peer) + "): closed",
+                                 options().log);
+                socket.close(ec);
+                continue;
+            }
+        }
+        service_.reporter().accepted();
+        if (l->where.transport != net::transport::unix_socket) socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+        std::shared_ptr<connection_base> c;
+        if (l->where.transport == net::transport::tls) {
+            auto tc = std::make_shared<connection<tls_stream>>(service_, worker, tls_stream(std::move(socket), *options().tls), std::move(peer), static_cast<connection_owner*>(this));
+            boost::asio::co_spawn(worker, tc->run(), boost::asio::detached);
+            c = std::move(tc);
+        } else {
+            auto pc = std::make_shared<connection<plain_socket>>(service_, worker, std::move(socket), std::move(peer), static_cast<connection_owner*>(this));
+            boost::asio::co_spawn(worker, pc->run(), boost::asio::detached);
+            c = std::move(pc);
+        }
+        c->source = source;
+        if (!source.empty()) {
+            auto& n = peers_[source];
+            ++n.open;
+            if (preauth) {
+                ++n.unauthenticated;
+                c->counted_unauthenticated = true;
+            }
+        }
+        connections_.emplace(c.get(), c);
+        if (auto* m = service_.counters()) m->connections.fetch_add(1, std::memory_order_relaxed);
+    }
 }
 
 } // namespace sxtp

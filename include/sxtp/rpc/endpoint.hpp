@@ -1,4 +1,4 @@
-// sxtp/typed/endpoint.hpp — endpoints as types, shared by server and client.
+// sxtp/rpc/endpoint.hpp — endpoints as types, shared by server and client.
 //
 //   struct get_post : sxtp::endpoint<"fetch", "/blog/posts/{id}"> {
 //       using params = get_post_params;              // reflected struct; has a field `id`
@@ -35,11 +35,12 @@
 // `sxtp::endpoint_check<E>` checks all of it at compile time, each mistake
 // with a sentence that names it and its fix; the server, the client and
 // `make_request` instantiate it.
-#ifndef SXTP_TYPED_ENDPOINT_HPP
-#define SXTP_TYPED_ENDPOINT_HPP
+#ifndef SXTP_RPC_ENDPOINT_HPP
+#define SXTP_RPC_ENDPOINT_HPP
 
 #include <sxtp/sx/value.hpp>
 #include <sxtp/typed/codec.hpp>
+#include <sxtp/rpc/path_pattern.hpp>
 #include <sxtp/typed/fixed_string.hpp>
 #include <sxtp/wire/condition.hpp>
 #include <sxtp/wire/status.hpp>
@@ -101,55 +102,6 @@ template <class Ev, class Events>
 struct is_event_of : std::false_type {};
 template <class Ev, class... Es>
 struct is_event_of<Ev, events<Es...>> : std::bool_constant<(std::is_same_v<Ev, Es> || ...)> {};
-
-// A path pattern: starts with '/', segments separated by '/', a segment is
-// literal text or a whole "{name}" whose name is a C++ identifier.
-constexpr bool is_ident_char(char c, bool first) {
-    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
-}
-constexpr bool valid_path_pattern(std::string_view p) {
-    if (p.empty() || p[0] != '/') return false;
-    std::size_t i = 1;
-    while (i <= p.size()) {
-        const std::size_t end = p.find('/', i) == std::string_view::npos ? p.size() : p.find('/', i);
-        const std::string_view seg = p.substr(i, end - i);
-        if (seg.empty() && end != p.size()) return false;  // "//"
-        if (!seg.empty() && seg.front() == '{') {
-            if (seg.size() < 3 || seg.back() != '}') return false;
-            const std::string_view name = seg.substr(1, seg.size() - 2);
-            for (std::size_t k = 0; k < name.size(); ++k)
-                if (!is_ident_char(name[k], k == 0)) return false;
-        } else {
-            for (char c : seg)
-                if (c == '{' || c == '}' || c == '?' || c == '#' || c == ' ') return false;
-        }
-        i = end + 1;
-    }
-    return true;
-}
-/// The names of the "{name}" segments, in order (at most 16).
-struct path_params {
-    std::array<std::string_view, 16> names{};
-    std::size_t count = 0;
-};
-constexpr path_params params_of_path(std::string_view p) {
-    path_params out;
-    std::size_t i = 0;
-    while ((i = p.find('{', i)) != std::string_view::npos) {
-        const std::size_t close = p.find('}', i);
-        if (close == std::string_view::npos || out.count == 16) break;
-        out.names[out.count++] = p.substr(i + 1, close - i - 1);
-        i = close;
-    }
-    return out;
-}
-constexpr bool path_params_distinct(std::string_view p) {
-    const path_params pp = params_of_path(p);
-    for (std::size_t i = 0; i < pp.count; ++i)
-        for (std::size_t j = i + 1; j < pp.count; ++j)
-            if (pp.names[i] == pp.names[j]) return false;
-    return true;
-}
 
 } // namespace detail
 

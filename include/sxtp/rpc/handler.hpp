@@ -1,4 +1,4 @@
-// sxtp/typed/handler.hpp — what a handler for an endpoint returns, and the
+// sxtp/rpc/handler.hpp — what a handler for an endpoint returns, and the
 // trait the server uses to check a handler against its endpoint.
 //
 //   sxtp::reply<get_post> r = post{…};                        // success
@@ -21,10 +21,10 @@
 // an awaitable (boost::asio::awaitable) of either. Context is the server's
 // per-call context; `handler_check<E, F, Context>` states each rule as a
 // sentence, and a mismatch is that one error.
-#ifndef SXTP_TYPED_HANDLER_HPP
-#define SXTP_TYPED_HANDLER_HPP
+#ifndef SXTP_RPC_HANDLER_HPP
+#define SXTP_RPC_HANDLER_HPP
 
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <sxtp/wire/condition.hpp>
 
 #include <optional>

@@ -1,4 +1,4 @@
-// sxtp/server/call_decoder.hpp — a request's params and body as the typed
+// sxtp/rpc/call_decoder.hpp — a request's params and body as the typed
 // arguments of endpoint E, or the invalid-params condition to answer with.
 //
 // Path parameters (from route_table::find) become fields of E::params: as
@@ -7,10 +7,10 @@
 // is refused. Every refusal names the field: `{:field ":params :per-page"
 // :problem "expected integer, got string"}`, `{:field ":path id" …}`,
 // `{:field ":body :tags 3" …}`.
-#ifndef SXTP_SERVER_CALL_DECODER_HPP
-#define SXTP_SERVER_CALL_DECODER_HPP
+#ifndef SXTP_RPC_CALL_DECODER_HPP
+#define SXTP_RPC_CALL_DECODER_HPP
 
-#include <sxtp/typed/endpoint.hpp>
+#include <sxtp/rpc/endpoint.hpp>
 #include <sxtp/wire/conditions.hpp>
 #include <sxtp/wire/messages.hpp>
 
