@@ -4,7 +4,9 @@
 // limit — an Asio server that reads the same frames and writes the same
 // answer bytes as the sxtp server, doing nothing else.
 //
-//   bench_rpc [seconds-per-measurement [sxtp|raw CALL-SHAPE]]
+//   bench_rpc [seconds-per-measurement [sxtp]]    ("sxtp": only sxtp's rows)
+//   bench_rpc SECONDS load PORT CALL CONNS DEPTH   only the load client, against a
+//                                                  server started by hand (for perf)
 //
 // The four calls are those of rpc_calls.hpp (ping; fetch /items/{id} from a
 // plain handler; the same from a coroutine handler; create /orders with an
@@ -63,6 +65,16 @@ int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::atof(argv[1]) : 1.0;
     const std::string only = argc > 2 ? argv[2] : "";  // "sxtp": only the sxtp rows (for profiling the server)
     bench_load::pin_to_core(1);
+    if (only == "load" && argc > 6) {
+        std::vector<std::string> frames;
+        for (call c : bench_calls::all_calls)
+            if (bench_calls::short_name(c) == argv[4])
+                for (int tag = 0; tag < 64; ++tag) frames.push_back(bench_calls::request_frame(c, tag));
+        if (frames.empty()) return 2;
+        const auto m = bench_load::drive_frames(static_cast<unsigned short>(std::atoi(argv[3])), frames, std::atoi(argv[5]), std::atoi(argv[6]), seconds);
+        std::printf("%.0f req/s, p50 %.1f us, p99 %.1f us\n", m.rps, m.p50_us, m.p99_us);
+        return 0;
+    }
     const std::string server_exe = bench_load::sibling("bench_rpc_server");
 
     // The sxtp server's answers are the raw limit's: checked byte for byte.

@@ -2,6 +2,8 @@
 //
 // Text is read as SX and decoded as a message (decode_message). A message
 // that decodes must re-encode to a value that decodes to an equal message.
+// The payload decoder's direct path (no value tree) must agree with the tree:
+// the same message, or an error where the tree has one.
 // A request then goes through security_policy::authenticate (HMAC, bearer,
 // grant cookies) and authorize: any :auth or :cookies shape must be refused
 // or admitted, never crash; a signature can only match if the input carries
@@ -31,7 +33,15 @@ const sxtp::security_policy& policy() {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto v = sxtp::sx::try_read(std::string_view(reinterpret_cast<const char*>(data), size));
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    auto v = sxtp::sx::try_read(text);
+    sxtp::sx::reader reader;
+    const auto direct = sxtp::wire::detail::read_message_direct(text, reader);
+    const auto by_tree = v ? sxtp::decode_message(*v) : boost::system::result<sxtp::message, sxtp::typed::decode_error>(sxtp::typed::decode_error{});
+    if (direct) {
+        const auto canonical = [](const sxtp::message& x) { return std::visit([](const auto& y) { return sxtp::typed::canonical(y); }, x); };
+        if (!by_tree || direct->index() != by_tree->index() || canonical(*direct) != canonical(*by_tree)) std::abort();
+    }
     if (!v) return 0;
     auto m = sxtp::decode_message(*v);
     if (!m) return 0;

@@ -123,3 +123,68 @@ TEST_CASE("wire: the framework's conditions follow SPEC section 4") {
     CHECK(status_of<conditions::shutting_down>() == status_code::unavailable);
     CHECK(status_of<conditions::internal_error>() == status_code::error);
 }
+
+TEST_CASE("wire: decode_payload's direct path agrees with the value tree") {
+    // Taken directly when it can, from the tree when it cannot (a condition
+    // status, positional items, repeats, comments, bad types): the same
+    // message, or the same error, either way.
+    const char* payloads[] = {
+        R"((request :verb fetch :path "/items/42" :tag 7))",
+        R"((request :verb create :path "/orders" :tag "t-1" :params {:a 1} :body {:lines ({:sku "A" :qty 2}) :note "x\ny"}))",
+        R"((request :verb fetch :path "/a" :headers {:accept "text/sx" :x-custom 1 :timeout-ms 50} :cookies {:s "v"} :capabilities (fetch db:read) :stream false))",
+        R"((request :verb fetch :path "/a" :auth (bearer "tok") :unknown-key (1 2 3)))",
+        R"((response :status ok :tag 3 :body {:id 42 :name "widget" :stock 17}))",
+        R"((response :status (condition :type not-found :message "no") :tag 3))",
+        R"((chunk :tag 1 :seq 0 :body 5))",
+        R"((event :tag 1 :type heartbeat :time 1790000000))",
+        R"((credit :tag 1 :n 64))",
+        R"((cancel :tag 1))",
+        R"(  ; a comment first
+           (request :verb fetch :path "/a"))",
+        R"((request :verb fetch :path "/a" :path "/b"))",
+        R"((request :verb fetch :path 7))",
+        R"((request :verb fetch))",
+        R"((request :verb fetch :path "/a" positional))",
+        R"((request :verb "fetch" :path "/a"))",
+        R"((request :verb fetch :path "/a" :tag -1))",
+        R"((request :verb fetch :path "/a" :headers {:link 5}))",
+        R"((request :verb fetch :path "/a") trailing)",
+        R"((unknown :x 1))",
+    };
+    for (const char* p : payloads) {
+        INFO(p);
+        sx::reader reader;
+        const auto direct = wire::detail::read_message_direct(p, reader);
+        const auto v = sx::try_read(p);
+        const auto by_tree = v ? decode_message(*v) : boost::system::result<message, typed::decode_error>(typed::decode_error{});
+        if (direct) {
+            REQUIRE(by_tree.has_value());
+            CHECK(direct->index() == by_tree->index());
+            const auto canonical = [](const message& m) { return std::visit([](const auto& x) { return typed::canonical(x); }, m); };
+            CHECK(canonical(*direct) == canonical(*by_tree));
+        }
+        // and decode_payload, whichever path it takes, says what the tree says
+        const auto got = wire::decode_payload(p);
+        CHECK(got.has_value() == by_tree.has_value());
+    }
+    // the common messages do take the direct path
+    sx::reader reader;
+    CHECK(wire::detail::read_message_direct(R"((request :verb fetch :path "/items/42" :tag 7))", reader).has_value());
+    CHECK(wire::detail::read_message_direct(R"((response :status ok :tag 3 :body {:id 42}))", reader).has_value());
+    // a payload that could hold more values than the limit is read by the tree, which counts them
+    reader.set_max_values(4);
+    CHECK_FALSE(wire::detail::read_message_direct(R"((request :verb fetch :path "/items/42" :tag 7))", reader).has_value());
+    CHECK_FALSE(wire::decode_payload(R"((request :verb fetch :path "/a" :params (1 2 3 4 5 6 7 8)))", 4).has_value());
+}
+
+TEST_CASE("typed: a form struct read straight from text equals the tree's decoding") {
+    const char* ok = R"((condition :type not-found :message "no such item" :retry true :detail {:id 7}))";
+    const auto direct = typed::try_read<condition>(ok);
+    REQUIRE(direct.has_value());
+    CHECK(typed::canonical(*direct) == typed::canonical(typed::from_sx<condition>(sx::read(ok))));
+    // errors come from the value path, unchanged
+    const auto repeated = typed::try_read<condition>(R"((condition :type a :type b))");
+    REQUIRE_FALSE(repeated.has_value());
+    CHECK(repeated.error().message() == typed::try_from_sx<condition>(sx::read(R"((condition :type a :type b))")).error().message());
+    CHECK_FALSE(typed::try_read<condition>(R"((other :type a))").has_value());
+}

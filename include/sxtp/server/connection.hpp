@@ -85,28 +85,42 @@ concept is_plain_socket = requires(S& s, boost::system::error_code& ec) {
 
 namespace detail {
 
-// One call's cancellation, deadline and stream wake-ups.
+// One call's cancellation, deadline and stream wake-ups. Its timers are
+// made when first needed: a unary coroutine call without a deadline has
+// none (a timer holds a copy of the executor and a reactor entry).
 struct call_state {
-    explicit call_state(const boost::asio::any_io_executor& ex) : deadline(ex), wake(ex), heartbeat(ex) {}
+    explicit call_state(const boost::asio::any_io_executor& ex) : ex_(&ex) {}
     boost::asio::cancellation_signal signal;
-    boost::asio::steady_timer deadline;
-    boost::asio::steady_timer wake;       // cancelled when its stream may go on (credit, room, a chunk, the end)
-    boost::asio::steady_timer heartbeat;  // an event stream's heartbeat clock
     bool cancelled = false;
+    // The deadline's timer.
+    boost::asio::steady_timer& deadline() { return timer(deadline_); }
+    // Cancelled when its stream may go on (credit, room, a chunk, the end).
+    boost::asio::steady_timer& wake() { return timer(wake_); }
+    // An event stream's heartbeat clock.
+    boost::asio::steady_timer& heartbeat() { return timer(heartbeat_); }
+    // Wakes what waits on wake(), if anything does.
+    void wake_up() {
+        if (wake_) wake_->cancel();
+    }
     void cancel() {
         if (cancelled) return;
         cancelled = true;
-        deadline.cancel();
-        wake.cancel();
-        heartbeat.cancel();
+        finish();
         signal.emit(boost::asio::cancellation_type::terminal);
     }
     // The handler returned.
     void finish() {
-        deadline.cancel();
-        wake.cancel();
-        heartbeat.cancel();
+        for (auto* t : {&deadline_, &wake_, &heartbeat_})
+            if (*t) (*t)->cancel();
     }
+
+private:
+    boost::asio::steady_timer& timer(std::optional<boost::asio::steady_timer>& t) {
+        if (!t) t.emplace(*ex_);
+        return *t;
+    }
+    const boost::asio::any_io_executor* ex_;  // the connection's, which outlives its calls
+    std::optional<boost::asio::steady_timer> deadline_, wake_, heartbeat_;
 };
 
 } // namespace detail
@@ -188,9 +202,9 @@ private:
                    (held == 0 || conn.state.held_bytes() < conn.opts.connection_budget);
         }
         boost::asio::awaitable<void> wait() {
-            call->wake.expires_at(clock::time_point::max());
+            call->wake().expires_at(clock::time_point::max());
             boost::system::error_code ec;
-            co_await call->wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            co_await call->wake().async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         }
 
         boost::asio::awaitable<bool> open(sxtp::response head, bool heartbeats) override {
@@ -296,7 +310,7 @@ private:
     void end_streams();
     // Wakes every stream waiting for room.
     void wake_streams() {
-        for (auto& [id, p] : ports) p->call->wake.cancel();
+        for (auto& [id, p] : ports) p->call->wake_up();
     }
     clock::time_point last_activity;
     std::optional<clock::time_point> frame_started;

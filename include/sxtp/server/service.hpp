@@ -135,6 +135,12 @@ private:
     void handle_unary(F handler);
     template <class E, class F>
     void handle_stream(F handler);
+    // A stream handler's call, from its params to its last answer.
+    template <class E, class Form, class Value, class F>
+    boost::asio::awaitable<response> answer_stream(F& h, const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>& params,
+                                                   call_context& ctx);
+    // run() of a request with a bearer token: validated, routed, then run.
+    boost::asio::awaitable<response> run_bearer(const sxtp::request& req, call_context& ctx);
 
     // A request whose :stream does not fit the endpoint.
     static response stream_mismatch(bool sent_stream);
@@ -173,13 +179,13 @@ private:
     // SPEC §8: a success answer of a cached route gets :content-hash and
     // :cache; a request whose :if-match equals the hash gets not-modified
     // without a body. The handler's own :content-hash is trusted.
-    response cached(const sxtp::request& req, cache_policy policy, response r) const;
+    static response cached(const sxtp::request& req, cache_policy policy, response r);
     static constexpr std::string_view cache_name(cache_policy p) {
         return p == cache_policy::immutable ? "immutable" : p == cache_policy::revalidate ? "revalidate" : "none";
     }
 
     // A handler threw: the peer gets internal-error, the log what happened.
-    response handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e);
+    response handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) const;
 
     template <class E>
     static response to_response(const reply<E>& rep);
@@ -189,7 +195,8 @@ private:
     // `async`; with what the route declares.
     struct invoker {
         std::function<response(const sxtp::request&, const route_params&, call_context&)> sync;
-        std::function<boost::asio::awaitable<response>(const sxtp::request&, const route_params&, call_context&)> async;
+        // The whole answer, caching and a handler's exception included (run() adds no frame).
+        std::function<boost::asio::awaitable<response>(const sxtp::request&, route_params, call_context&)> async;
         std::vector<std::string> required;
         cache_policy cache = cache_policy::none;
         std::size_t info = 0;  // in route_infos_

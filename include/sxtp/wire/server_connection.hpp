@@ -251,7 +251,7 @@ private:
     static constexpr std::size_t slot_cost = sizeof(slot) + 160;
 
     template <class M>
-    static std::string frame_of(const M& m);
+    void put(request_id id, const M& m);
 
     slot* open_slot(request_id id);
 
@@ -274,7 +274,7 @@ private:
 
     // Writes `bytes` of request `id`'s answer, or holds them: a tagged
     // answer goes out at once, an untagged one when all before it are done.
-    void put(request_id id, const std::string& bytes);
+    void put_frame(request_id id, const std::string& bytes);
 
     connection_limits limits_;
     frame_reader frames_;

@@ -34,8 +34,8 @@ inline void connection<Stream>::start(wire::request_id id, sxtp::request req) {
     auto call = std::make_shared<call_state>(ex);
     calls.emplace(id, call);
     if (deadline) {
-        call->deadline.expires_at(*deadline);
-        call->deadline.async_wait([self, id, call](boost::system::error_code ec) {
+        call->deadline().expires_at(*deadline);
+        call->deadline().async_wait([self, id, call](boost::system::error_code ec) {
             if (ec || call->cancelled) return;
             if (self->state.expire(id)) self->wake.cancel();
             call->cancel();

@@ -54,9 +54,9 @@ inline boost::asio::awaitable<void> connection<Stream>::heartbeats(std::shared_p
             it->second->last_sent = clock::now();  // without credit the beat is skipped, not queued
             continue;
         }
-        call->heartbeat.expires_at(due);
+        call->heartbeat().expires_at(due);
         boost::system::error_code ec;
-        co_await call->heartbeat.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        co_await call->heartbeat().async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (ec && (call->cancelled || closed)) co_return;
         if (ec && ports.find(id) == ports.end()) co_return;
     }
@@ -201,10 +201,10 @@ inline boost::asio::awaitable<void> connection<Stream>::read_loop() {
                     auto& p = static_cast<port&>(stream_port_for(ch->id));
                     p.inbox.emplace_back(std::move(ch->c), ch->bytes);
                     upload_bytes += ch->bytes;
-                    p.call->wake.cancel();
+                    p.call->wake_up();
                 }
             } else if (auto* cr = std::get_if<wire::credit_received>(&ev)) {
-                if (auto it = calls.find(cr->id); it != calls.end()) it->second->wake.cancel();
+                if (auto it = calls.find(cr->id); it != calls.end()) it->second->wake_up();
             } else if (std::holds_alternative<wire::connection_failed>(ev)) {
                 stop = true;
                 break;

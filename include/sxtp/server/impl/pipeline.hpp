@@ -75,21 +75,24 @@ inline std::variant<response, service::deferred> service::route(const sxtp::requ
 }
 
 inline boost::asio::awaitable<response> service::run(const sxtp::request& req, deferred d, call_context& ctx) {
+    if (!d.route) return run_bearer(req, ctx);
+    return invokers_[d.route->route].async(req, std::move(d.route->params), ctx);
+}
+
+inline boost::asio::awaitable<response> service::run_bearer(const sxtp::request& req, call_context& ctx) {
+    std::optional<route_table::match> m;
     try {
-        if (!d.route) {  // a bearer token
-            std::string why;
-            auto a = co_await options_.security->authenticate_bearer(req, &why);
-            if (a.refusal) co_return refused(req, ctx, std::move(*a.refusal), why);
-            admit(ctx, std::move(a.caller));
-            auto r = route(req, ctx);
-            if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
-            d = std::move(std::get<deferred>(r));
-        }
-        const invoker& inv = invokers_[d.route->route];
-        co_return cached(req, inv.cache, co_await inv.async(req, d.route->params, ctx));
+        std::string why;
+        auto a = co_await options_.security->authenticate_bearer(req, &why);
+        if (a.refusal) co_return refused(req, ctx, std::move(*a.refusal), why);
+        admit(ctx, std::move(a.caller));
+        auto r = route(req, ctx);
+        if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
+        m = std::move(std::get<deferred>(r).route);
     } catch (const std::exception& e) {
         co_return handler_failed(req, ctx, e);
     }
+    co_return co_await invokers_[m->route].async(req, std::move(m->params), ctx);
 }
 
 inline boost::asio::awaitable<response> service::answer(const sxtp::request& req, call_context& ctx) {
@@ -113,7 +116,7 @@ inline response service::refused_origin(const sxtp::request& req, const call_con
                               make_condition(conditions::origin_not_allowed{origin.substr(0, 256)}, "this origin is not allowed", req.path));
 }
 
-inline response service::cached(const sxtp::request& req, cache_policy policy, response r) const {
+inline response service::cached(const sxtp::request& req, cache_policy policy, response r) {
     if (policy == cache_policy::none || !r.status.is_success() || r.stream.value_or(false)) return r;
     if (!r.headers) r.headers.emplace();
     if (!r.headers->content_hash) {
@@ -134,7 +137,7 @@ inline response service::cached(const sxtp::request& req, cache_policy policy, r
     return r;
 }
 
-inline response service::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) {
+inline response service::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) const {
     if (!ctx.cancelled())
         reporter_.report(server_event::handler_failed, ctx.peer,
                          [&] { return std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what(); }, options_.log,

@@ -41,8 +41,12 @@ inline void service::handle_raw(std::string_view verb, std::string_view pattern,
     if constexpr (std::is_same_v<returned, response>)
         inv.sync = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> response { return (*h)(req, ctx); };
     else
-        inv.async = [h](const sxtp::request& req, const route_params&, call_context& ctx) -> boost::asio::awaitable<response> {
-            co_return co_await (*h)(req, ctx);
+        inv.async = [this, h, cache = options.cache](const sxtp::request& req, route_params, call_context& ctx) -> boost::asio::awaitable<response> {
+            try {
+                co_return cached(req, cache, co_await (*h)(req, ctx));
+            } catch (const std::exception& e) {
+                co_return handler_failed(req, ctx, e);
+            }
         };
     invokers_.push_back(std::move(inv));
 }
@@ -77,11 +81,17 @@ inline void service::handle_unary(F handler) {
     invoker inv = declared<E>();
     inv.info = add_route_info(std::string_view(E::verb), std::string_view(E::path));
     if constexpr (requires { typename returned::value_type; typename returned::executor_type; }) {
-        inv.async = [h, finish](const sxtp::request& req, const route_params& params, call_context& ctx) -> boost::asio::awaitable<response> {
-            if (req.stream.value_or(false)) co_return stream_mismatch(true);
-            auto args = decode_call<E>(req, params);
-            if (!args) co_return condition_response(status_code::invalid, args.error());
-            co_return finish(reply<E>(co_await form::invoke(*h, args->params, args->body, ctx)), ctx);
+        // The whole answer in one coroutine frame (caching and a handler's
+        // exception included): run() returns it without a frame of its own.
+        inv.async = [this, h, finish](const sxtp::request& req, route_params params, call_context& ctx) -> boost::asio::awaitable<response> {
+            try {
+                if (req.stream.value_or(false)) co_return stream_mismatch(true);
+                auto args = decode_call<E>(req, params);
+                if (!args) co_return condition_response(status_code::invalid, args.error());
+                co_return cached(req, E::cache, finish(reply<E>(co_await form::invoke(*h, args->params, args->body, ctx)), ctx));
+            } catch (const std::exception& e) {
+                co_return handler_failed(req, ctx, e);
+            }
         };
     } else {
         // A handler that returns its value never suspends: it runs inline,
@@ -105,8 +115,20 @@ inline void service::handle_stream(F handler) {
     invoker inv = declared<E>();
     inv.info = add_route_info(std::string_view(E::verb), std::string_view(E::path));
     inv.cache = cache_policy::none;  // a stream's answer is not one value to hash
-    inv.async = [h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, const route_params& params,
-                                                             call_context& ctx) -> boost::asio::awaitable<response> {
+    inv.async = [this, h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, route_params params,
+                                                                   call_context& ctx) -> boost::asio::awaitable<response> {
+        try {
+            co_return co_await answer_stream<E, form, typename check::value>(*h, req, params, ctx);
+        } catch (const std::exception& e) {
+            co_return handler_failed(req, ctx, e);
+        }
+    };
+    invokers_.push_back(std::move(inv));
+}
+
+template <class E, class Form, class Value, class F>
+inline boost::asio::awaitable<response> service::answer_stream(F& h, const sxtp::request& req, const route_params& params, call_context& ctx) {
+    {
         if (req.stream.value_or(false) != client_streams<E>) co_return stream_mismatch(req.stream.value_or(false));
         auto args = decode_call<E>(req, params);
         if (!args) co_return condition_response(status_code::invalid, args.error());
@@ -115,11 +137,11 @@ inline void service::handle_stream(F handler) {
         (void)ctx.trace();  // made before the stream copies the context: one span for the handler, the log and interceptors
         stream<E> s(ctx, ctx.ports_->stream_port_for(ctx.call_id_));
         std::optional<reply<E>> out;
-        if constexpr (std::is_void_v<typename check::value>) {
-            co_await form::invoke(*h, args->params, args->body, s);
+        if constexpr (std::is_void_v<Value>) {
+            co_await Form::invoke(h, args->params, args->body, s);
             out.emplace(no_result{});
         } else {
-            out.emplace(co_await form::invoke(*h, args->params, args->body, s));
+            out.emplace(co_await Form::invoke(h, args->params, args->body, s));
         }
         if constexpr (server_streams<E>) {
             if (out->ok() && !s.opened()) {  // an empty stream: head, then done
@@ -133,8 +155,7 @@ inline void service::handle_stream(F handler) {
             r.set_cookie = std::move(s.set_cookie);
         }
         co_return r;
-    };
-    invokers_.push_back(std::move(inv));
+    }
 }
 
 template <class E>

@@ -1,6 +1,7 @@
 // Decoding C++ values straight from SX text, without building the sx::value
-// tree. The fast path handles atoms, optionals, sequences, arrays, enums and
-// plain dict structs token by token; any other type is read as an sx::value
+// tree. The fast path handles atoms, optionals, sequences, arrays, enums,
+// plain dict structs and form structs (`(head :key value …)`, without rest
+// or extra members) token by token; any other type is read as an sx::value
 // and decoded as usual. Whenever the fast path meets something it does not
 // decide alone (a syntax error, a type mismatch, a non-keyword key, depth)
 // it gives up, and `try_read` answers from the value path instead, so
@@ -16,6 +17,7 @@
 #include <boost/mp11/algorithm.hpp>
 
 #include <bitset>
+#include <optional>
 #include <vector>
 
 namespace sxtp::typed::detail {
@@ -23,11 +25,17 @@ namespace sxtp::typed::detail {
 using sx::detail::token;
 
 struct text_decoder {
-    text_decoder(std::string_view t, const sx::read_options& o) : text(t), lex(t), options(o), values(o) {}
+    text_decoder(std::string_view t, const sx::read_options& o) : text(t), lex(t), options(o), own(o), values(own) {}
+    // With `r` (whose options are `o`) for the fields read as sx::value: a
+    // reader kept across texts keeps its scratch space.
+    text_decoder(std::string_view t, const sx::read_options& o, sx::reader& r) : text(t), lex(t), options(o), values(r) {}
+    text_decoder(const text_decoder&) = delete;
+    text_decoder& operator=(const text_decoder&) = delete;
     std::string_view text;
     sx::detail::lexer lex;
     sx::read_options options;
-    sx::reader values;  // for fields read as sx::value
+    sx::reader own;
+    sx::reader& values;  // for fields read as sx::value
     std::size_t depth = 0;
 
     bool next(token& tok) { return lex.next(tok) == sx::error{}; }
@@ -38,9 +46,34 @@ struct text_decoder {
 template <class T>
 bool read_direct(text_decoder& d, const token& tok, T& out);
 
-// The value starting at `tok`, read whole by the reader, then decoded.
+// The atom `tok` as a value (integers, floats, strings, symbols, keywords,
+// booleans), as the reader would make it; nullopt for anything else.
+inline std::optional<sx::value> atom_value(const token& tok) {
+    switch (tok.t) {
+    case token::type::integer: return sx::value(tok.i);
+    case token::type::floating: return sx::value(tok.f);
+    case token::type::boolean: return sx::value(tok.b);
+    case token::type::string: return sx::value(tok.text);
+    case token::type::symbol: return sx::value::make_symbol_unchecked(tok.text);  // the lexer checked the name
+    case token::type::keyword: return sx::value::make_keyword_unchecked(tok.text);
+    default: return std::nullopt;
+    }
+}
+
+// The value starting at `tok`, read whole by the reader (an atom made from
+// its token), then decoded.
 template <class T>
 bool read_via_value(text_decoder& d, const token& tok, T& out) {
+    if (d.options.max_values >= 1)
+        if (auto atom = atom_value(tok)) {
+            decode_error ignored;
+            if constexpr (std::is_same_v<T, sx::value>) {
+                out = std::move(*atom);
+                return true;
+            } else {
+                return codec<T>::decode(*atom, out, ignored);
+            }
+        }
     std::size_t offset = static_cast<std::size_t>(tok.start - d.text.data());
     auto v = d.values.read_next(d.text, offset, d.depth);
     if (!v) return false;
@@ -60,8 +93,10 @@ decltype(auto) field_ref(T& t) {
     else return (t.*boost::mp11::mp_at_c<describe_public_members<T>, I>::pointer);
 }
 
+// The keyword arguments of a dict struct (up to `}`) or of a form struct
+// (up to `)`: a form with a positional item is left to the value path).
 template <class T>
-bool read_struct(text_decoder& d, T& out) {
+bool read_struct(text_decoder& d, T& out, token::type close = token::type::close_dict) {
     using names = field_keywords<T>;
     constexpr std::size_t n = names::count;
     std::bitset<n + 1> seen;
@@ -69,7 +104,7 @@ bool read_struct(text_decoder& d, T& out) {
     token key, val;
     for (;;) {
         if (!d.next(key)) return false;
-        if (key.t == token::type::close_dict) break;
+        if (key.t == close) break;
         if (key.t != token::type::keyword) return false;  // other keys: the value path decides
         std::size_t index = n;
         for (std::size_t i = 0; i < n; ++i)
@@ -77,7 +112,7 @@ bool read_struct(text_decoder& d, T& out) {
                 index = i;
                 break;
             }
-        if (!d.next(val) || val.t == token::type::close_dict) return false;
+        if (!d.next(val) || val.t == token::type::close_dict || val.t == token::type::close_list) return false;
         if (index == n) {
             for (std::string_view u : unknown)
                 if (u == key.text) return false;
@@ -163,6 +198,15 @@ bool read_direct(text_decoder& d, const token& tok, T& out) {
             if (tok.t != token::type::open_dict) return false;
             if (!d.enter()) return false;
             if (!read_struct(d, out)) return false;
+            d.leave();
+            return true;
+        } else if constexpr (is_form_struct<T> && extra_field<T>() == no_field && rest_field<T>() == no_field) {
+            // (HEAD :key value …)
+            token head;
+            if (tok.t != token::type::open_list || !d.next(head) || head.t != token::type::symbol || head.text != std::string_view(T::sxtp_form))
+                return false;
+            if (!d.enter()) return false;
+            if (!read_struct(d, out, token::type::close_list)) return false;
             d.leave();
             return true;
         } else {

@@ -9,6 +9,8 @@
 #include <sxtp/typed/detail/failure.hpp>
 #include <sxtp/typed/fields.hpp>
 
+#include <array>
+
 #include <string>
 #include <tuple>
 #include <utility>
@@ -61,10 +63,12 @@ struct codec_of<T, category::structure> {
     static constexpr std::size_t extra = extra_field<T>();
     static constexpr bool form = is_form_struct<T>;
 
-    static bool is_declared(std::string_view keyword) {
+    static bool is_declared(std::string_view keyword) { return field_index(keyword) != names::count; }
+    // The declared field named `keyword` (not the rest or extra member), or names::count.
+    static std::size_t field_index(std::string_view keyword) {
         for (std::size_t i = 0; i < names::count; ++i)
-            if (i != rest && i != extra && names::name(i) == keyword) return true;
-        return false;
+            if (i != rest && i != extra && names::name(i) == keyword) return i;
+        return names::count;
     }
 
     static sx::value encode(const T& t) {
@@ -175,9 +179,25 @@ struct codec_of<T, category::structure> {
             return fail(e, error::wrong_kind, "expected (" + std::string(head) + " …), got " + got);
         }
         const sx::form_view f(v);
-        if (const std::size_t r = f.first_repeated_index(); r != 0) {
+        // One pass over the arguments finds each declared field's value and
+        // the first repeat; only a form with undeclared keywords needs the
+        // general (quadratic) repeat check.
+        std::array<const sx::value*, names::count + 1> found{};
+        std::size_t repeated = 0;
+        bool undeclared = false;
+        for (const auto& a : f.arguments()) {
+            const std::size_t i = field_index(a.name);
+            if (i == names::count) {
+                undeclared = true;
+                continue;
+            }
+            if (found[i] && repeated == 0) repeated = a.index;
+            if (!found[i]) found[i] = &a.val;
+        }
+        if (undeclared) repeated = f.first_repeated_index();
+        if (repeated != 0) {
             fail(e, error::repeated_field, "repeated field");
-            return at(e, ':' + std::string(v[r].name()));
+            return at(e, ':' + std::string(v[repeated].name()));
         }
         bool ok = true;
         for_each_field(out, [&](std::size_t i, auto& member) {
@@ -214,7 +234,7 @@ struct codec_of<T, category::structure> {
                 }
                 return;
             }
-            ok = decode_field(i, f.find(names::name(i)), member, e);
+            ok = decode_field(i, found[i], member, e);
         });
         return ok;
     }

@@ -49,7 +49,7 @@ inline bool server_connection::open_stream(request_id id, sxtp::response head) {
     s.credit = s.tag ? s.credit + stream_window : std::numeric_limits<std::int64_t>::max();  // credit granted early counts
     head.tag = s.tag;
     head.stream = true;
-    put(id, frame_of(head));
+    put(id, head);
     return true;
 }
 
@@ -60,7 +60,7 @@ inline bool server_connection::stream(request_id id, sxtp::chunk c) {
     c.seq = s->seq++;
     c.done.reset();
     --s->credit;
-    put(id, frame_of(c));
+    put(id, c);
     return true;
 }
 
@@ -69,7 +69,7 @@ inline bool server_connection::stream(request_id id, sxtp::event e) {
     if (!s) return false;
     e.tag = s->tag;
     --s->credit;
-    put(id, frame_of(e));
+    put(id, e);
     return true;
 }
 
@@ -87,10 +87,20 @@ inline void server_connection::grant(request_id id, std::int64_t n) {
 }
 
 template <class M>
-inline std::string server_connection::frame_of(const M& m) {
-    std::string out;
-    write_frame(out, typed::canonical(m));
-    return out;
+inline void server_connection::put(request_id id, const M& m) {
+    // A tagged answer goes straight into the output; an untagged one may
+    // have to wait behind an earlier one (put_frame).
+    const auto it = slots_.find(id);
+    if (it->second.tag) {
+        write_frame_of(out_.buffer(), m);
+        if (it->second.answered) slots_.erase(it);
+        return;
+    }
+    thread_local std::string scratch;
+    if (scratch.capacity() > (std::size_t{64} << 10)) std::string().swap(scratch);  // a huge answer's buffer is not kept
+    scratch.clear();
+    write_frame_of(scratch, m);
+    put_frame(id, scratch);
 }
 
 inline server_connection::slot* server_connection::open_slot(request_id id) {
@@ -112,10 +122,10 @@ inline bool server_connection::answer(request_id id, sxtp::response r) {
         last.tag = s.tag;
         last.done = true;
         if (!r.status.is_success()) last.body = std::move(r.body);
-        put(id, frame_of(last));
+        put(id, last);
     } else {
         r.tag = s.tag;
-        put(id, frame_of(r));
+        put(id, r);
     }
     return true;
 }
@@ -205,7 +215,7 @@ inline std::optional<connection_event> server_connection::on_payload(std::string
     return incoming_request{id, std::move(*req)};
 }
 
-inline void server_connection::put(request_id id, const std::string& bytes) {
+inline void server_connection::put_frame(request_id id, const std::string& bytes) {
     const auto it = slots_.find(id);
     slot& s = it->second;
     if (s.tag) {
