@@ -3,7 +3,8 @@
 //
 //   bench_idle [connections, default 10000]
 //
-// The server runs in a child process (one thread, default options); this
+// The server runs in a child process (one thread, default options but the
+// connection limits, raised to the count: every client is 127.0.0.1); this
 // process opens the connections with blocking sockets, sends each one
 // request frame, reads its answer and keeps the connection open, then reads
 // the child's VmRSS from /proc.
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
         sxtp::io_pool pool(1);
         sxtp::server_options o;
         o.max_connections = static_cast<std::size_t>(connections);
+        o.max_connections_per_peer = static_cast<std::size_t>(connections);  // they all come from 127.0.0.1
         if (const char* rc = std::getenv("READ_CHUNK")) o.limits.frames.read_chunk = std::stoul(rc);
         sxtp::server srv(pool.executors(), o);
         srv.handle<get_item>(serve_item);
@@ -119,7 +121,7 @@ int main(int argc, char** argv) {
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
 
-    std::printf("Idle connections: sxtp server (one thread, default options), each connection made one call\n\n");
+    std::printf("Idle connections: sxtp server (one thread, default options but the connection limits), each connection made one call\n\n");
     std::printf("| | value |\n|---|---|\n");
     std::printf("| connections held | %d |\n", open);
     std::printf("| server RSS before | %.1f MiB |\n", before);

@@ -33,6 +33,7 @@
 #ifndef SXTP_CLIENT_CLIENT_HPP
 #define SXTP_CLIENT_CLIENT_HPP
 
+#include <sxtp/detail/config.hpp>
 #include <sxtp/client/cache.hpp>
 #include <sxtp/client/call_arg.hpp>
 #include <sxtp/client/completion.hpp>
@@ -353,8 +354,11 @@ private:
 } // namespace sxtp
 
 #include <sxtp/client/raw_stream.hpp>
+#include <sxtp/client/impl/typed_calls.hpp>
+#if SXTP_HEADER_DEFINITIONS
 #include <sxtp/client/impl/channel.hpp>
 #include <sxtp/client/impl/client.hpp>
+#endif
 #include <sxtp/client/call_stream.hpp>
 
 #endif

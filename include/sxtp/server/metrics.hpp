@@ -20,6 +20,7 @@
 #ifndef SXTP_SERVER_METRICS_HPP
 #define SXTP_SERVER_METRICS_HPP
 
+#include <sxtp/detail/config.hpp>
 #include <sxtp/detail/prometheus.hpp>
 #include <sxtp/server/stats.hpp>
 #include <sxtp/wire/status.hpp>
@@ -75,6 +76,8 @@ private:
 
 } // namespace sxtp
 
+#if SXTP_HEADER_DEFINITIONS
 #include <sxtp/server/impl/metrics.hpp>
+#endif
 
 #endif

@@ -55,6 +55,7 @@
 #ifndef SXTP_SERVER_SERVER_HPP
 #define SXTP_SERVER_SERVER_HPP
 
+#include <sxtp/detail/config.hpp>
 #include <sxtp/net/address.hpp>
 #include <sxtp/net/tls.hpp>
 #include <sxtp/security/policy.hpp>
@@ -232,6 +233,8 @@ private:
 
 } // namespace sxtp
 
+#if SXTP_HEADER_DEFINITIONS
 #include <sxtp/server/impl/server.hpp>
+#endif
 
 #endif

@@ -23,6 +23,7 @@
 #ifndef SXTP_SERVER_SERVICE_HPP
 #define SXTP_SERVER_SERVICE_HPP
 
+#include <sxtp/detail/config.hpp>
 #include <sxtp/security/policy.hpp>
 #include <sxtp/rpc/call_decoder.hpp>
 #include <sxtp/server/metrics.hpp>
@@ -220,7 +221,9 @@ private:
 } // namespace sxtp
 
 #include <sxtp/server/impl/registration.hpp>
+#if SXTP_HEADER_DEFINITIONS
 #include <sxtp/server/impl/pipeline.hpp>
 #include <sxtp/server/impl/observers.hpp>
+#endif
 
 #endif

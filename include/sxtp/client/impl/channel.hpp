@@ -5,7 +5,7 @@
 
 namespace sxtp {
 
-inline void client::channel::fail(boost::system::error_code ec, bool closing) {
+SXTP_DECL void client::channel::fail(boost::system::error_code ec, bool closing) {
     if (state == phase::idle && !closing) return;
     const bool was_open = state == phase::open;
     state = phase::idle;
@@ -28,7 +28,7 @@ inline void client::channel::fail(boost::system::error_code ec, bool closing) {
     if (was_open && !closing) schedule_retry(false);
 }
 
-inline void client::channel::schedule_retry(bool after_failed_connect) {
+SXTP_DECL void client::channel::schedule_retry(bool after_failed_connect) {
     if (!after_failed_connect) {
         backoff = std::chrono::milliseconds(0);  // a connection that worked: reconnect at once
         retry_at = clock::now();
@@ -39,14 +39,14 @@ inline void client::channel::schedule_retry(bool after_failed_connect) {
     retry_at = clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(backoff * jitter(cl.rng_));
 }
 
-inline void client::channel::finish(pending& p, response r) {
+SXTP_DECL void client::channel::finish(pending& p, response r) {
     if (p.done) return;
     p.done = true;
     p.res = std::move(r);
     p.timer.cancel();
 }
 
-inline void client::channel::deliver() {
+SXTP_DECL void client::channel::deliver() {
     for (auto ev = conn->next_event(); !std::holds_alternative<wire::need_more>(ev); ev = conn->next_event()) {
         if (auto* a = std::get_if<wire::answer>(&ev)) {
             if (ping_id && a->id == *ping_id) ping_id.reset();
@@ -97,7 +97,7 @@ inline void client::channel::deliver() {
     }
 }
 
-inline boost::asio::awaitable<bool> client::channel::ensure_open() {
+SXTP_DECL boost::asio::awaitable<bool> client::channel::ensure_open() {
     auto self = this->shared_from_this();
     if (state == phase::open) co_return true;
     if (state == phase::connecting) {  // another call is connecting: wait for it
@@ -110,7 +110,7 @@ inline boost::asio::awaitable<bool> client::channel::ensure_open() {
     co_return co_await connect();
 }
 
-inline boost::asio::awaitable<bool> client::channel::connect() {
+SXTP_DECL boost::asio::awaitable<bool> client::channel::connect() {
     auto self = this->shared_from_this();
     state = phase::connecting;
     const std::uint64_t g = ++generation;
@@ -189,7 +189,7 @@ inline boost::asio::awaitable<bool> client::channel::connect() {
     co_return true;
 }
 
-inline boost::asio::awaitable<response> client::channel::exchange(sxtp::request req, std::optional<clock::time_point> deadline) {
+SXTP_DECL boost::asio::awaitable<response> client::channel::exchange(sxtp::request req, std::optional<clock::time_point> deadline) {
     auto self = this->shared_from_this();
     if (!co_await ensure_open()) {
         auto cs = co_await boost::asio::this_coro::cancellation_state;
@@ -212,7 +212,7 @@ inline boost::asio::awaitable<response> client::channel::exchange(sxtp::request 
     co_return condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the caller"));
 }
 
-inline boost::asio::awaitable<std::pair<wire::call_id, std::shared_ptr<client::channel::pending>>> client::channel::start_stream(sxtp::request req) {
+SXTP_DECL boost::asio::awaitable<std::pair<wire::call_id, std::shared_ptr<client::channel::pending>>> client::channel::start_stream(sxtp::request req) {
     auto self = this->shared_from_this();
     auto p = std::make_shared<pending>(cl.ex_);
     if (!co_await ensure_open()) {
@@ -229,7 +229,7 @@ inline boost::asio::awaitable<std::pair<wire::call_id, std::shared_ptr<client::c
     co_return std::pair{id, p};
 }
 
-inline boost::asio::awaitable<void> client::channel::read_loop(std::uint64_t g) {
+SXTP_DECL boost::asio::awaitable<void> client::channel::read_loop(std::uint64_t g) {
     auto self = this->shared_from_this();
     while (generation == g) {
         auto room = conn->prepare();
@@ -251,7 +251,7 @@ inline boost::asio::awaitable<void> client::channel::read_loop(std::uint64_t g) 
     }
 }
 
-inline boost::asio::awaitable<void> client::channel::write_loop(std::uint64_t g) {
+SXTP_DECL boost::asio::awaitable<void> client::channel::write_loop(std::uint64_t g) {
     auto self = this->shared_from_this();
     while (generation == g) {
         while (generation == g && !conn->output().empty()) {
@@ -276,7 +276,7 @@ inline boost::asio::awaitable<void> client::channel::write_loop(std::uint64_t g)
     }
 }
 
-inline boost::asio::awaitable<void> client::channel::keepalive_loop(std::uint64_t g) {
+SXTP_DECL boost::asio::awaitable<void> client::channel::keepalive_loop(std::uint64_t g) {
     auto self = this->shared_from_this();
     const auto interval = cl.options_.keepalive_interval;
     while (generation == g) {

@@ -4,7 +4,7 @@
 
 namespace sxtp {
 
-inline boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request req, call_options opts, bool wait_for_head) {
+SXTP_DECL boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request req, call_options opts, bool wait_for_head) {
     const auto deadline = prepare(req, std::move(opts));
     seal(req);
     auto ch = channels_[next_channel_++ % channels_.size()];
@@ -22,11 +22,11 @@ inline boost::asio::awaitable<client::raw_stream> client::open_raw(sxtp::request
     co_return s;
 }
 
-inline boost::asio::awaitable<response> client::call_raw(sxtp::request req, call_options opts) {
+SXTP_DECL boost::asio::awaitable<response> client::call_raw(sxtp::request req, call_options opts) {
     return call_raw_as(std::move(req), std::move(opts), {});
 }
 
-inline boost::asio::awaitable<response> client::call_raw_as(sxtp::request req, call_options opts, std::string_view route) {
+SXTP_DECL boost::asio::awaitable<response> client::call_raw_as(sxtp::request req, call_options opts, std::string_view route) {
     const auto deadline = prepare(req, std::move(opts));
     if (options_.interceptors.empty() && !metrics_) co_return co_await send_prepared(std::move(req), deadline);
     const auto started = clock::now();
@@ -62,7 +62,7 @@ inline boost::asio::awaitable<response> client::call_raw_as(sxtp::request req, c
     co_return std::move(*r);
 }
 
-inline boost::asio::awaitable<response> client::send_prepared(sxtp::request req, std::optional<clock::time_point> deadline) {
+SXTP_DECL boost::asio::awaitable<response> client::send_prepared(sxtp::request req, std::optional<clock::time_point> deadline) {
     std::string cache_base, cache_key;
     sxtp::request vary_probe;  // the request's own headers, for the answer's :vary
     std::optional<response_cache::entry> kept;
@@ -115,7 +115,7 @@ inline boost::asio::awaitable<response> client::send_prepared(sxtp::request req,
     co_return r;
 }
 
-inline boost::asio::awaitable<void> client::drain_and_close(std::chrono::milliseconds limit) {
+SXTP_DECL boost::asio::awaitable<void> client::drain_and_close(std::chrono::milliseconds limit) {
     const auto until = clock::now() + limit;
     boost::asio::steady_timer t(ex_);
     while (clock::now() < until && busy()) {
@@ -126,13 +126,13 @@ inline boost::asio::awaitable<void> client::drain_and_close(std::chrono::millise
     close();
 }
 
-inline bool client::busy() const {
+SXTP_DECL bool client::busy() const {
     for (const auto& ch : channels_)
         if (ch->state == channel::phase::open && (!ch->calls.empty() || ch->conn->output_size() != 0)) return true;
     return false;
 }
 
-inline cookie_jar::destination client::cookie_destination(const sxtp::request& req) const {
+SXTP_DECL cookie_jar::destination client::cookie_destination(const sxtp::request& req) const {
     cookie_jar::destination d;
     d.host = where_.host;
     d.secure = where_.transport != net::transport::tcp || options_.allow_plaintext_credentials;
@@ -148,7 +148,7 @@ inline cookie_jar::destination client::cookie_destination(const sxtp::request& r
     return d;
 }
 
-inline std::optional<client::clock::time_point> client::prepare(sxtp::request& req, call_options opts) {
+SXTP_DECL std::optional<client::clock::time_point> client::prepare(sxtp::request& req, call_options opts) {
     const auto timeout = opts.timeout ? *opts.timeout : options_.default_timeout;
     std::optional<clock::time_point> deadline;
     if (timeout.count() > 0) deadline = clock::now() + timeout;
@@ -171,12 +171,12 @@ inline std::optional<client::clock::time_point> client::prepare(sxtp::request& r
     return deadline;
 }
 
-inline bool client::may_repeat(const response& r) {
+SXTP_DECL bool client::may_repeat(const response& r) {
     const auto c = condition_of(r);
     return c && c->retry.value_or(false);
 }
 
-inline void client::seal(sxtp::request& req) const {
+SXTP_DECL void client::seal(sxtp::request& req) const {
     if (req.auth) return;  // the caller's own
     if (options_.hmac) {
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -186,48 +186,20 @@ inline void client::seal(sxtp::request& req) const {
     }
 }
 
-inline net::address client::parse(std::string_view uri) {
+SXTP_DECL net::address client::parse(std::string_view uri) {
     auto a = net::parse_address(uri);
     if (!a) throw std::invalid_argument(a.error().message);
     return *a;
 }
 
-inline response client::failed_response(const boost::system::error_code& ec, bool sent) {
+SXTP_DECL response client::failed_response(const boost::system::error_code& ec, bool sent) {
     condition c = make_condition(conditions::connection_failed{ec.message()}, sent ? "the connection broke before the answer came"
                                                                                   : "could not send the request");
     c.retry = !sent;
     return condition_response(status_code::unavailable, std::move(c));
 }
 
-template <class E>
-boost::asio::awaitable<reply<E>> client::call_typed(typename E::params params, typename E::body body, call_options opts) {
-    response r = co_await call_raw_as(make_request<E>(params, body), std::move(opts), std::string_view(E::path));
-    co_return to_reply<E>(std::move(r));
-}
-
-template <class E>
-inline reply<E> client::to_reply(response r) {
-    if (!r.status.is_success()) {
-        if (auto c = condition_of(r)) return reply<E>::from_wire(r.status.code(), std::move(*c));
-        condition c;
-        c.type = sx::symbol(std::string(r.status.name()));
-        c.message = "a non-success answer without a condition";
-        return reply<E>::from_wire(r.status.code(), std::move(c));
-    }
-    if constexpr (std::is_same_v<typename E::result, no_result>) {
-        return reply<E>(no_result{});
-    } else {
-        static const sx::value nil;
-        auto v = typed::try_from_sx<typename E::result>(r.body ? *r.body : nil);  // (a ternary with a temporary would copy the body)
-        if (!v)
-            return reply<E>::from_wire(status_code::invalid,
-                                       make_condition(conditions::malformed_result{v.error().path_string(), v.error().message()},
-                                                      "the answer does not match the endpoint's result: " + v.error().message()));
-        return reply<E>(std::move(*v));
-    }
-}
-
-inline boost::asio::awaitable<std::optional<std::variant<sxtp::chunk, sxtp::event>>> client::raw_stream::next() {
+SXTP_DECL boost::asio::awaitable<std::optional<std::variant<sxtp::chunk, sxtp::event>>> client::raw_stream::next() {
     for (;;) {
         if (outcome_) co_return std::nullopt;
         if (!p_->items.empty()) {
@@ -247,7 +219,7 @@ inline boost::asio::awaitable<std::optional<std::variant<sxtp::chunk, sxtp::even
     }
 }
 
-inline boost::asio::awaitable<bool> client::raw_stream::write(sx::value body) {
+SXTP_DECL boost::asio::awaitable<bool> client::raw_stream::write(sx::value body) {
     for (;;) {
         if (outcome_ || finished_ || p_->done) co_return false;
         if (p_->upload_credit > 0) break;
@@ -262,7 +234,7 @@ inline boost::asio::awaitable<bool> client::raw_stream::write(sx::value body) {
     co_return sent;
 }
 
-inline void client::raw_stream::finish() {
+SXTP_DECL void client::raw_stream::finish() {
     if (finished_ || outcome_ || !p_ || p_->done) return;
     finished_ = true;
     sxtp::chunk c;
@@ -273,7 +245,7 @@ inline void client::raw_stream::finish() {
     }
 }
 
-inline boost::asio::awaitable<response> client::raw_stream::answer() {
+SXTP_DECL boost::asio::awaitable<response> client::raw_stream::answer() {
     while (!outcome_ && !p_->done) {
         const bool go_on = co_await wait();
         if (!go_on) break;
@@ -283,7 +255,7 @@ inline boost::asio::awaitable<response> client::raw_stream::answer() {
     co_return r;
 }
 
-inline void client::raw_stream::cancel() {
+SXTP_DECL void client::raw_stream::cancel() {
     if (!p_ || outcome_) return;
     if (p_->done) {
         settle();
@@ -296,7 +268,7 @@ inline void client::raw_stream::cancel() {
     outcome_ = condition_response(status_code::error, make_condition(conditions::cancelled{}, "cancelled by the caller"));
 }
 
-inline boost::asio::awaitable<bool> client::raw_stream::wait() {
+SXTP_DECL boost::asio::awaitable<bool> client::raw_stream::wait() {
     p_->timer.expires_at(deadline_ ? *deadline_ + std::chrono::milliseconds(50) : clock::time_point::max());
     boost::system::error_code ec;
     co_await p_->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -313,7 +285,7 @@ inline boost::asio::awaitable<bool> client::raw_stream::wait() {
     co_return true;
 }
 
-inline void client::raw_stream::settle() {
+SXTP_DECL void client::raw_stream::settle() {
     if (p_->last) {
         if (!p_->last->body) {
             outcome_ = response{};

@@ -4,26 +4,26 @@
 
 namespace sxtp {
 
-inline server_metrics::server_metrics() {
+SXTP_DECL server_metrics::server_metrics() {
     routes_.emplace_back("ping", "");
     routes_.emplace_back("health", "");
     routes_.emplace_back("inspect", "");
     routes_.emplace_back("other", "");
 }
 
-inline std::size_t server_metrics::add_route(std::string_view verb, std::string_view pattern) {
+SXTP_DECL std::size_t server_metrics::add_route(std::string_view verb, std::string_view pattern) {
     routes_.emplace_back(std::string(verb), std::string(pattern));
     return routes_.size() - 1;
 }
 
-inline void server_metrics::answered(std::size_t slot, status_code s, std::chrono::nanoseconds d) noexcept {
+SXTP_DECL void server_metrics::answered(std::size_t slot, status_code s, std::chrono::nanoseconds d) noexcept {
     if (slot >= routes_.size()) slot = unrouted;
     auto& r = routes_[slot];
     r.by_status[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed);
     r.duration.observe(d);
 }
 
-inline std::string server_metrics::text(const server_stats& stats) const {
+SXTP_DECL std::string server_metrics::text(const server_stats& stats) const {
     using detail::exposition;
     std::string out;
     const auto labels = [](const detail::route_counters& r) {

@@ -7,7 +7,7 @@
 
 namespace sxtp {
 
-inline void service::set_up_observers() {
+SXTP_DECL void service::set_up_observers() {
     for (const char* v : {"ping", "health", "inspect", "other"}) route_infos_.push_back({v, "", route_infos_.size()});
     observed_ = !options_.interceptors.empty() || options_.metrics || options_.access_log;
     for (const auto& i : options_.interceptors)
@@ -26,20 +26,20 @@ inline void service::set_up_observers() {
         route_options{.cache = cache_policy::none, .capabilities = options_.metrics_capabilities});
 }
 
-inline std::size_t service::add_route_info(std::string_view verb, std::string_view pattern) {
+SXTP_DECL std::size_t service::add_route_info(std::string_view verb, std::string_view pattern) {
     const std::size_t slot = route_infos_.size();
     route_infos_.push_back({std::string(verb), std::string(pattern), slot});
     if (metrics_) metrics_->add_route(verb, pattern);  // the same index
     return slot;
 }
 
-inline std::optional<response> service::intercept(call_context& ctx) {
+SXTP_DECL std::optional<response> service::intercept(call_context& ctx) {
     for (const auto& i : options_.interceptors)
         if (auto r = i->before(ctx)) return r;
     return std::nullopt;
 }
 
-inline void service::observe(const call_context& ctx, response& r) const {
+SXTP_DECL void service::observe(const call_context& ctx, response& r) const {
     if (options_.interceptors.empty()) return;
     const auto took = std::chrono::steady_clock::now() - ctx.started_;
     for (const auto& i : options_.interceptors) {
@@ -53,7 +53,7 @@ inline void service::observe(const call_context& ctx, response& r) const {
     }
 }
 
-inline void service::record(const call_context& ctx, status_code s, std::size_t bytes_out) const {
+SXTP_DECL void service::record(const call_context& ctx, status_code s, std::size_t bytes_out) const {
     if (!metrics_ && !options_.access_log) return;
     const auto took = std::chrono::steady_clock::now() - ctx.started_;
     const std::size_t slot = ctx.route_ ? ctx.route_->slot : server_metrics::unrouted;

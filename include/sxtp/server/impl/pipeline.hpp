@@ -4,13 +4,13 @@
 
 namespace sxtp {
 
-inline response service::stream_mismatch(bool sent_stream) {
+SXTP_DECL response service::stream_mismatch(bool sent_stream) {
     return condition_response(status_code::invalid,
                               detail::invalid_params(":stream", sent_stream ? "this endpoint takes no client stream"
                                                                             : "this endpoint takes a client stream: send :stream true and chunks"));
 }
 
-inline std::variant<response, service::deferred> service::resolve(const sxtp::request& req, call_context& ctx) {
+SXTP_DECL std::variant<response, service::deferred> service::resolve(const sxtp::request& req, call_context& ctx) {
     if (req.verb.name() == "ping") {
         ctx.route_ = &route_infos_[server_metrics::ping];
         return response{};
@@ -32,7 +32,7 @@ inline std::variant<response, service::deferred> service::resolve(const sxtp::re
     return route(req, ctx);
 }
 
-inline std::variant<response, service::deferred> service::route(const sxtp::request& req, call_context& ctx) {
+SXTP_DECL std::variant<response, service::deferred> service::route(const sxtp::request& req, call_context& ctx) {
     const std::string_view verb = req.verb.name();
     const auto* policy = options_.security.get();
     if (verb == "inspect" && (req.path == "/" || !routes_.routes_for(req.path).empty())) {
@@ -74,12 +74,12 @@ inline std::variant<response, service::deferred> service::route(const sxtp::requ
     }
 }
 
-inline boost::asio::awaitable<response> service::run(const sxtp::request& req, deferred d, call_context& ctx) {
+SXTP_DECL boost::asio::awaitable<response> service::run(const sxtp::request& req, deferred d, call_context& ctx) {
     if (!d.route) return run_bearer(req, ctx);
     return invokers_[d.route->route].async(req, std::move(d.route->params), ctx);
 }
 
-inline boost::asio::awaitable<response> service::run_bearer(const sxtp::request& req, call_context& ctx) {
+SXTP_DECL boost::asio::awaitable<response> service::run_bearer(const sxtp::request& req, call_context& ctx) {
     std::optional<route_table::match> m;
     try {
         std::string why;
@@ -95,20 +95,20 @@ inline boost::asio::awaitable<response> service::run_bearer(const sxtp::request&
     co_return co_await invokers_[m->route].async(req, std::move(m->params), ctx);
 }
 
-inline boost::asio::awaitable<response> service::answer(const sxtp::request& req, call_context& ctx) {
+SXTP_DECL boost::asio::awaitable<response> service::answer(const sxtp::request& req, call_context& ctx) {
     auto r = resolve(req, ctx);
     if (auto* answer = std::get_if<response>(&r)) co_return std::move(*answer);
     co_return co_await run(req, std::move(std::get<deferred>(r)), ctx);
 }
 
-inline response service::refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
+SXTP_DECL response service::refused(const sxtp::request& req, const call_context& ctx, condition c, std::string_view why) const {
     reporter_.report(server_event::auth_refused, ctx.peer, [&] { return "refused " + std::string(req.verb.name()) + ' ' + req.path + ": " + std::string(why); },
                      options_.log);
     c.path = req.path;
     return condition_response(status_code::forbidden, c);
 }
 
-inline response service::refused_origin(const sxtp::request& req, const call_context& ctx) const {
+SXTP_DECL response service::refused_origin(const sxtp::request& req, const call_context& ctx) const {
     const std::string& origin = *req.headers->origin;
     reporter_.report(server_event::origin_refused, ctx.peer, [&] { return std::string(req.verb.name()) + ' ' + req.path + " from origin " + origin.substr(0, 128); },
                      options_.log);
@@ -116,7 +116,7 @@ inline response service::refused_origin(const sxtp::request& req, const call_con
                               make_condition(conditions::origin_not_allowed{origin.substr(0, 256)}, "this origin is not allowed", req.path));
 }
 
-inline response service::cached(const sxtp::request& req, cache_policy policy, response r) {
+SXTP_DECL response service::cached(const sxtp::request& req, cache_policy policy, response r) {
     if (policy == cache_policy::none || !r.status.is_success() || r.stream.value_or(false)) return r;
     if (!r.headers) r.headers.emplace();
     if (!r.headers->content_hash) {
@@ -137,7 +137,7 @@ inline response service::cached(const sxtp::request& req, cache_policy policy, r
     return r;
 }
 
-inline response service::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) const {
+SXTP_DECL response service::handler_failed(const sxtp::request& req, const call_context& ctx, const std::exception& e) const {
     if (!ctx.cancelled())
         reporter_.report(server_event::handler_failed, ctx.peer,
                          [&] { return std::string("handler for ") + std::string(req.verb.name()) + ' ' + req.path + " failed: " + e.what(); }, options_.log,
@@ -145,7 +145,7 @@ inline response service::handler_failed(const sxtp::request& req, const call_con
     return condition_response(status_code::error, make_condition(conditions::internal_error{}, "internal error"));
 }
 
-inline response service::health(const sxtp::request& req) const {
+SXTP_DECL response service::health(const sxtp::request& req) const {
     std::string service;
     if (req.params && req.params->is_dict())
         if (const sx::value* s = req.params->find("service"); s && s->is_string()) service = std::string(s->as_string());
@@ -163,7 +163,7 @@ inline response service::health(const sxtp::request& req) const {
     return r;
 }
 
-inline response service::inspect_routes() const {
+SXTP_DECL response service::inspect_routes() const {
     sx::value routes = sx::value::make_list();
     for (std::size_t i = 0; i < describers_.size(); ++i) {
         sx::value d = describers_[i]();
@@ -175,7 +175,7 @@ inline response service::inspect_routes() const {
     return r;
 }
 
-inline response service::inspect(std::string_view path) const {
+SXTP_DECL response service::inspect(std::string_view path) const {
     const auto routes = routes_.routes_for(path);
     sx::value verbs = sx::value::make_list(), caps = sx::value::make_list(), by_verb = sx::value::make_dict();
     std::vector<std::string> seen_caps;
@@ -217,6 +217,29 @@ inline response service::inspect(std::string_view path) const {
     response r;
     r.body = std::move(body);
     return r;
+}
+
+
+SXTP_DECL std::optional<std::string> service::unchecked_route() const {
+    if (options_.security || options_.trusted_network) return std::nullopt;
+    for (std::size_t i = 0; i < invokers_.size(); ++i)
+        if (!invokers_[i].required.empty()) return routes_.describe(i);
+    return std::nullopt;
+}
+
+SXTP_DECL void service::set_health(std::string service, bool serving) {
+    std::lock_guard lock(health_mutex_);
+    health_.insert_or_assign(std::move(service), serving);
+}
+
+SXTP_DECL wire::connection_limits service::first_limits() const {
+    const auto* policy = options_.security.get();
+    if (!policy || !policy->options().preauth_limits) return options_.limits;
+    wire::connection_limits l = options_.limits;
+    l.frames.max_frame = std::min(l.frames.max_frame, policy->options().preauth_limits->frames.max_frame);
+    l.max_in_flight = std::min(l.max_in_flight, policy->options().preauth_limits->max_in_flight);
+    l.max_values = std::min(l.max_values, policy->options().preauth_limits->max_values);
+    return l;
 }
 
 } // namespace sxtp

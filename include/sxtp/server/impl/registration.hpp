@@ -51,17 +51,7 @@ inline void service::handle_raw(std::string_view verb, std::string_view pattern,
     invokers_.push_back(std::move(inv));
 }
 
-inline std::optional<std::string> service::unchecked_route() const {
-    if (options_.security || options_.trusted_network) return std::nullopt;
-    for (std::size_t i = 0; i < invokers_.size(); ++i)
-        if (!invokers_[i].required.empty()) return routes_.describe(i);
-    return std::nullopt;
-}
 
-inline void service::set_health(std::string service, bool serving) {
-    std::lock_guard lock(health_mutex_);
-    health_.insert_or_assign(std::move(service), serving);
-}
 
 template <class E, class F>
 inline void service::handle_unary(F handler) {
@@ -167,15 +157,6 @@ inline response service::to_response(const reply<E>& rep) {
     return r;
 }
 
-inline wire::connection_limits service::first_limits() const {
-    const auto* policy = options_.security.get();
-    if (!policy || !policy->options().preauth_limits) return options_.limits;
-    wire::connection_limits l = options_.limits;
-    l.frames.max_frame = std::min(l.frames.max_frame, policy->options().preauth_limits->frames.max_frame);
-    l.max_in_flight = std::min(l.max_in_flight, policy->options().preauth_limits->max_in_flight);
-    l.max_values = std::min(l.max_values, policy->options().preauth_limits->max_values);
-    return l;
-}
 
 template <class E>
 inline service::invoker service::declared() {

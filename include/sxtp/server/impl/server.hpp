@@ -4,7 +4,7 @@
 
 namespace sxtp {
 
-inline net::address server::listen(const net::address& where) {
+SXTP_DECL net::address server::listen(const net::address& where) {
     if (const auto unchecked = service_.unchecked_route())
         throw std::logic_error("sxtp: " + *unchecked +
                                " requires capabilities but the server has no security policy to check them: set server_options::security, "
@@ -38,20 +38,20 @@ inline net::address server::listen(const net::address& where) {
     return bound;
 }
 
-inline net::address server::listen(std::string_view uri) {
+SXTP_DECL net::address server::listen(std::string_view uri) {
     auto a = net::parse_address(uri);
     if (!a) throw std::invalid_argument(a.error().message);
     return listen(*a);
 }
 
-inline unsigned short server::listen(const boost::asio::ip::tcp::endpoint& where) {
+SXTP_DECL unsigned short server::listen(const boost::asio::ip::tcp::endpoint& where) {
     net::address a;
     a.host = where.address().to_string();
     a.port = where.port();
     return listen(a).port;
 }
 
-inline void server::stop_accepting() {
+SXTP_DECL void server::stop_accepting() {
     for (auto& l : listeners_) {
         boost::system::error_code ignored;
         l->acceptor.close(ignored);
@@ -60,7 +60,7 @@ inline void server::stop_accepting() {
     listeners_.clear();
 }
 
-inline void server::shutdown(std::chrono::milliseconds drain, std::function<void()> done) {
+SXTP_DECL void server::shutdown(std::chrono::milliseconds drain, std::function<void()> done) {
     stop_accepting();
     shutting_down_ = true;
     service_.begin_draining();
@@ -74,20 +74,20 @@ inline void server::shutdown(std::chrono::milliseconds drain, std::function<void
     check_drained();
 }
 
-inline std::size_t server::pending_output() const {
+SXTP_DECL std::size_t server::pending_output() const {
     std::size_t n = 0;
     for (const auto& [p, c] : connections_) n += c->output_bytes.load(std::memory_order_relaxed);
     return n;
 }
 
-inline boost::asio::ip::tcp::endpoint server::to_tcp(const boost::asio::generic::stream_protocol::endpoint& g) {
+SXTP_DECL boost::asio::ip::tcp::endpoint server::to_tcp(const boost::asio::generic::stream_protocol::endpoint& g) {
     boost::asio::ip::tcp::endpoint ep;
     std::memcpy(ep.data(), g.data(), std::min<std::size_t>(g.size(), ep.capacity()));
     ep.resize(std::min<std::size_t>(g.size(), ep.capacity()));
     return ep;
 }
 
-inline std::string server::source_of(const plain_socket& s) {
+SXTP_DECL std::string server::source_of(const plain_socket& s) {
     boost::system::error_code ec;
     const auto ep = s.remote_endpoint(ec);
     if (ec) return "unknown";
@@ -101,7 +101,7 @@ inline std::string server::source_of(const plain_socket& s) {
     return boost::asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
-inline std::string server::peer_name(const plain_socket& s) {
+SXTP_DECL std::string server::peer_name(const plain_socket& s) {
     boost::system::error_code ec;
     const auto ep = s.remote_endpoint(ec);
     if (ec) return "unknown";
@@ -111,7 +111,7 @@ inline std::string server::peer_name(const plain_socket& s) {
     return (t.address().is_v6() ? "[" + a + "]" : a) + ':' + std::to_string(t.port());
 }
 
-inline void server::forget(connection_base* c) {
+SXTP_DECL void server::forget(connection_base* c) {
     boost::asio::dispatch(ex_, [this, c] {
         leave_peer(*c);
         if (connections_.erase(c) && service_.counters()) service_.counters()->connections.fetch_sub(1, std::memory_order_relaxed);
@@ -119,7 +119,7 @@ inline void server::forget(connection_base* c) {
     });
 }
 
-inline void server::peer_authenticated(connection_base* c) {
+SXTP_DECL void server::peer_authenticated(connection_base* c) {
     boost::asio::dispatch(ex_, [this, c] {
         if (!connections_.count(c) || !c->counted_unauthenticated) return;
         c->counted_unauthenticated = false;
@@ -127,7 +127,7 @@ inline void server::peer_authenticated(connection_base* c) {
     });
 }
 
-inline void server::leave_peer(connection_base& c) {
+SXTP_DECL void server::leave_peer(connection_base& c) {
     if (c.source.empty()) return;
     const auto it = peers_.find(c.source);
     if (it == peers_.end()) return;
@@ -136,13 +136,13 @@ inline void server::leave_peer(connection_base& c) {
     if (it->second.open == 0) peers_.erase(it);
 }
 
-inline void server::check_drained() {
+SXTP_DECL void server::check_drained() {
     if (!shutting_down_ || !connections_.empty()) return;
     if (drain_timer_) drain_timer_->cancel();
     if (auto done = std::exchange(on_drained_, nullptr)) done();
 }
 
-inline boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
+SXTP_DECL boost::asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
     for (;;) {
         boost::system::error_code ec;
         const executor_type& worker = workers_[next_worker_++ % workers_.size()];

@@ -1,0 +1,19 @@
+// sxtp/src.hpp — the separately compiled part of sxtp: include it in exactly
+// one translation unit of a program built with SXTP_SEPARATE_COMPILATION
+// (see detail/config.hpp). It defines the server's and the client's
+// non-template machinery; nothing else of the program changes.
+#ifndef SXTP_SRC_HPP
+#define SXTP_SRC_HPP
+
+#if !defined(SXTP_SEPARATE_COMPILATION)
+#error "sxtp/src.hpp: define SXTP_SEPARATE_COMPILATION in every translation unit of the program"
+#endif
+#if defined(SXTP_DETAIL_CONFIG_HPP)
+#error "sxtp/src.hpp must be included before any other sxtp header of its translation unit"
+#endif
+
+#define SXTP_SOURCE
+#include <sxtp/client/client.hpp>
+#include <sxtp/server/server.hpp>
+
+#endif
