@@ -112,10 +112,7 @@ std::string show(const sx::value& v, bool color) {
 int exit_for(const sxtp::response& r) {
     const auto code = r.status.code();
     if (r.status.is_success()) return exit_success;
-    if (r.body && r.body->is_list()) {
-        auto c = sxtp::typed::try_from_sx<sxtp::condition>(*r.body);
-        if (c && c->type.name() == "connection-failed") return exit_unreachable;
-    }
+    if (const auto c = sxtp::condition_of(r); c && c->type.name() == "connection-failed") return exit_unreachable;
     switch (code) {
     case sxtp::status_code::not_found:
     case sxtp::status_code::forbidden:
