@@ -13,6 +13,13 @@
 #endif
 
 #define SXTP_SOURCE
+// Here sxtp's coroutines are defined out of line, once: g++ then says that
+// their frames (types declared in a header) hold lambdas of no linkage.
+// They are used in this translation unit only, so nothing can differ
+// between two definitions of them.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wsubobject-linkage"
+#endif
 #include <sxtp/client/client.hpp>
 #include <sxtp/server/server.hpp>
 
