@@ -136,9 +136,10 @@ private:
     void handle_unary(F handler);
     template <class E, class F>
     void handle_stream(F handler);
-    // A stream handler's call, from its params to its last answer.
+    // A stream handler's call, from its params to its last answer (a
+    // handler's exception included).
     template <class E, class Form, class Value, class F>
-    boost::asio::awaitable<response> answer_stream(F& h, const sxtp::request& req, const std::vector<std::pair<std::string, std::string>>& params,
+    boost::asio::awaitable<response> answer_stream(F& h, const sxtp::request& req, std::vector<std::pair<std::string, std::string>> params,
                                                    call_context& ctx);
     // run() of a request with a bearer token: validated, routed, then run.
     boost::asio::awaitable<response> run_bearer(const sxtp::request& req, call_context& ctx);

@@ -178,6 +178,13 @@ using message = std::variant<request, response, condition, chunk, event, cancel,
 /// Decodes a message by its head symbol. Errors: not a form of one of the
 /// seven heads (error::wrong_kind), or a field of the wrong type (with its path).
 namespace detail {
+// SPEC §6: a message's `:headers :link`, if any, is a dict of related resources.
+template <class M>
+bool link_is_dict(const M& m) {
+    if constexpr (requires { m.headers; }) return !m.headers || !m.headers->link || m.headers->link->is_dict();
+    else return true;
+}
+
 // SPEC §4: the status a framework condition goes with; a domain's own
 // conditions (unknown here) go with `error`.
 inline status_code status_for_condition(std::string_view type) noexcept {
@@ -233,8 +240,8 @@ inline boost::system::result<message, typed::decode_error> decode_message(const 
     auto as = [&]<class M>(std::type_identity<M>) -> boost::system::result<message, typed::decode_error> {
         auto r = typed::try_from_sx<M>(v);
         if (!r) return r.error();
-        if constexpr (requires { r->headers; })  // SPEC §6: :link is a dict of related resources
-            if (r->headers && r->headers->link && !r->headers->link->is_dict())
+        if constexpr (requires { r->headers; })
+            if (!detail::link_is_dict(*r))
                 return typed::decode_error{typed::error::wrong_kind, {":headers", ":link"},
                                            "expected dict, got " + std::string(sx::to_string(r->headers->link->type()))};
         return message(std::move(*r));

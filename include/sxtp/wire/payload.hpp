@@ -46,8 +46,7 @@ inline std::optional<message> read_message_direct(std::string_view payload, sx::
         if (!d.next(tok) || !typed::detail::read_direct(d, tok, out) || d.lex.skip_space() != sx::error{} ||
             d.lex.pos() != payload.data() + payload.size())
             return std::nullopt;
-        if constexpr (requires { out.headers; })  // SPEC §6: :link is a dict (the slow path says so)
-            if (out.headers && out.headers->link && !out.headers->link->is_dict()) return std::nullopt;
+        if (!sxtp::detail::link_is_dict(out)) return std::nullopt;  // the slow path says why
         return message(std::move(out));
     };
     if (head == "request") return as(std::type_identity<request>{});

@@ -272,9 +272,9 @@ private:
 
     std::optional<connection_event> on_payload(std::string_view payload);
 
-    // Writes `bytes` of request `id`'s answer, or holds them: a tagged
-    // answer goes out at once, an untagged one when all before it are done.
-    void put_frame(request_id id, const std::string& bytes);
+    // Writes out the held answers of the untagged requests at the front
+    // (the first unanswered one's so far, and every answered one's).
+    void release_held();
 
     connection_limits limits_;
     frame_reader frames_;

@@ -105,20 +105,15 @@ inline void service::handle_stream(F handler) {
     invoker inv = declared<E>();
     inv.info = add_route_info(std::string_view(E::verb), std::string_view(E::path));
     inv.cache = cache_policy::none;  // a stream's answer is not one value to hash
-    inv.async = [this, h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, route_params params,
-                                                                   call_context& ctx) -> boost::asio::awaitable<response> {
-        try {
-            co_return co_await answer_stream<E, form, typename check::value>(*h, req, params, ctx);
-        } catch (const std::exception& e) {
-            co_return handler_failed(req, ctx, e);
-        }
+    inv.async = [this, h = std::make_shared<F>(std::move(handler))](const sxtp::request& req, route_params params, call_context& ctx) {
+        return answer_stream<E, form, typename check::value>(*h, req, std::move(params), ctx);
     };
     invokers_.push_back(std::move(inv));
 }
 
 template <class E, class Form, class Value, class F>
-inline boost::asio::awaitable<response> service::answer_stream(F& h, const sxtp::request& req, const route_params& params, call_context& ctx) {
-    {
+inline boost::asio::awaitable<response> service::answer_stream(F& h, const sxtp::request& req, route_params params, call_context& ctx) {
+    try {
         if (req.stream.value_or(false) != client_streams<E>) co_return stream_mismatch(req.stream.value_or(false));
         auto args = decode_call<E>(req, params);
         if (!args) co_return condition_response(status_code::invalid, args.error());
@@ -145,6 +140,8 @@ inline boost::asio::awaitable<response> service::answer_stream(F& h, const sxtp:
             r.set_cookie = std::move(s.set_cookie);
         }
         co_return r;
+    } catch (const std::exception& e) {
+        co_return handler_failed(req, ctx, e);
     }
 }
 

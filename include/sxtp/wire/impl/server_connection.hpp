@@ -88,19 +88,23 @@ inline void server_connection::grant(request_id id, std::int64_t n) {
 
 template <class M>
 inline void server_connection::put(request_id id, const M& m) {
-    // A tagged answer goes straight into the output; an untagged one may
-    // have to wait behind an earlier one (put_frame).
+    // Written in place: a tagged answer, or the untagged one at the front,
+    // straight into the output; a later untagged one into its slot, held
+    // until the answers before it are out.
     const auto it = slots_.find(id);
-    if (it->second.tag) {
-        write_frame_of(out_.buffer(), m);
-        if (it->second.answered) slots_.erase(it);
+    slot& s = it->second;
+    if (!s.tag && untagged_.front() != id) {
+        const std::size_t before = s.frame.size();
+        write_frame_of(s.frame, m);
+        held_ += s.frame.size() - before;
         return;
     }
-    thread_local std::string scratch;
-    if (scratch.capacity() > (std::size_t{64} << 10)) std::string().swap(scratch);  // a huge answer's buffer is not kept
-    scratch.clear();
-    write_frame_of(scratch, m);
-    put_frame(id, scratch);
+    write_frame_of(out_.buffer(), m);
+    if (s.tag) {
+        if (s.answered) slots_.erase(it);
+        return;
+    }
+    release_held();
 }
 
 inline server_connection::slot* server_connection::open_slot(request_id id) {
@@ -215,20 +219,7 @@ inline std::optional<connection_event> server_connection::on_payload(std::string
     return incoming_request{id, std::move(*req)};
 }
 
-inline void server_connection::put_frame(request_id id, const std::string& bytes) {
-    const auto it = slots_.find(id);
-    slot& s = it->second;
-    if (s.tag) {
-        out_.buffer() += bytes;
-        if (s.answered) slots_.erase(it);
-        return;
-    }
-    if (untagged_.front() != id) {
-        s.frame += bytes;
-        held_ += bytes.size();
-        return;
-    }
-    out_.buffer() += bytes;
+inline void server_connection::release_held() {
     while (!untagged_.empty()) {
         const auto front = slots_.find(untagged_.front());
         out_.buffer() += front->second.frame;
