@@ -33,6 +33,13 @@ inline std::string path_text(const sx::value& v) {
 namespace detail {
 template <class E, class Params, class Body>
 request request_for(const Params& params, const Body& body);
+/// The request of `verb` on `pattern` whose "{name}" segments take the
+/// entries :keyword_of(name) out of dict `params` (the rest stays in :params).
+template <class KeywordOf>
+request request_from(std::string_view verb, std::string_view pattern, sx::value params, KeywordOf keyword_of);
+/// The keyword name (without colon) of the field of P whose C++ name is `cxx_name`.
+template <class P>
+constexpr std::string_view keyword_of_field(std::string_view cxx_name);
 } // namespace detail
 
 /// The wire request for a call of endpoint E. Throws boost::system::system_error
@@ -59,24 +66,34 @@ request make_stream_request(const typename E::params& params, const typename E::
     return r;
 }
 
-template <class E, class Params, class Body>
-request detail::request_for(const Params& params, const Body& body) {
+template <class KeywordOf>
+request detail::request_from(std::string_view verb, std::string_view pattern, sx::value params, KeywordOf keyword_of) {
     request r;
-    r.verb = sx::symbol(std::string(E::verb));
-    sx::value p = typed::to_sx(params);
+    r.verb = sx::symbol(std::string(verb));
     // Each "{name}" takes the params field of that C++ name, which then
-    // leaves :params (a field the pattern names is always present).
-    r.path = path_pattern::expand(E::path, [&](std::string_view name) {
-        const auto names = typed::detail::cxx_field_names<typename E::params>();
-        std::size_t k = 0;
-        while (names[k] != name) ++k;
-        const sx::value key = sx::value::make_keyword_unchecked(typed::detail::field_keywords<typename E::params>::name(k));
+    // leaves :params.
+    r.path = path_pattern::expand(pattern, [&](std::string_view name) {
+        const sx::value key = sx::value::make_keyword_unchecked(keyword_of(name));
         std::string text;
-        if (const sx::value* v = p.find(key)) text = detail::path_text(*v);
-        p.erase(key);
+        if (const sx::value* v = params.find(key)) text = detail::path_text(*v);
+        params.erase(key);
         return text;
     });
-    if (!p.empty()) r.params = std::move(p);
+    if (params.is_dict() && !params.empty()) r.params = std::move(params);
+    return r;
+}
+
+template <class P>
+constexpr std::string_view detail::keyword_of_field(std::string_view cxx_name) {
+    const auto names = typed::detail::cxx_field_names<P>();
+    for (std::size_t k = 0; k < names.size(); ++k)
+        if (names[k] == cxx_name) return typed::detail::field_keywords<P>::name(k);
+    return cxx_name;  // not a field: the endpoint check rules this out
+}
+
+template <class E, class Params, class Body>
+request detail::request_for(const Params& params, const Body& body) {
+    request r = request_from(E::verb, E::path, typed::to_sx(params), [](std::string_view n) { return keyword_of_field<typename E::params>(n); });
     if constexpr (!std::is_same_v<typename E::body, no_body>) r.body = typed::to_sx(body);
     return r;
 }

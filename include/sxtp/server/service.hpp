@@ -34,6 +34,7 @@
 #include <sxtp/sx/hash.hpp>
 #include <sxtp/rpc/handler.hpp>
 #include <sxtp/rpc/describe.hpp>
+#include <sxtp/rpc/function.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -127,6 +128,13 @@ public:
     /// The first route that declares capabilities when nothing would check
     /// them (no policy, not a trusted network), as "VERB PATTERN".
     std::optional<std::string> unchecked_route() const;
+    /// The typed endpoints by function name (sxtp/rpc/function.hpp), for
+    /// transports that call by name; null for an unknown name.
+    const function_info* function(std::string_view name) const {
+        const auto it = functions_.find(name);
+        return it == functions_.end() ? nullptr : &it->second;
+    }
+    const std::map<std::string, function_info, std::less<>>& functions() const noexcept { return functions_; }
     /// A new connection's limits: the pre-authentication ones when the
     /// security policy has them (never looser than the normal ones).
     wire::connection_limits first_limits() const;
@@ -205,11 +213,14 @@ private:
     };
     template <class E>
     static invoker declared();
+    template <class E>
+    void add_function();
 
     server_options options_;
     route_table routes_;
     std::vector<invoker> invokers_;
     std::vector<std::function<sx::value()>> describers_;
+    std::map<std::string, function_info, std::less<>> functions_;
     mutable detail::server_reporter reporter_;     // counters and the rate-limited log: thread-safe
     std::deque<detail::route_info> route_infos_;   // stable: contexts point at them
     std::unique_ptr<server_metrics> metrics_;      // when options_.metrics

@@ -52,6 +52,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -149,11 +150,22 @@ struct call_context {
         }
         return *trace_;
     }
+    /// What the transport said besides the request: for a call over the
+    /// Mesh transport, its channel's HTTP/2 headers (`x-service-name`,
+    /// `x-session-id`, others; lower-case names). Empty on SXTP.
+    std::span<const std::pair<std::string, std::string>> metadata() const noexcept { return metadata_; }
+    /// The value of metadata `name`, if any.
+    std::optional<std::string_view> metadata(std::string_view name) const noexcept {
+        for (const auto& m : metadata_)
+            if (m.first == name) return std::string_view(m.second);
+        return std::nullopt;
+    }
     /// When the request arrived (set when the server has interceptors,
     /// metrics or an access log; otherwise the clock's epoch).
     std::chrono::steady_clock::time_point started() const noexcept { return started_; }
 
     std::shared_ptr<const principal> caller_;
+    std::span<const std::pair<std::string, std::string>> metadata_;
     const bool* cancelled_ = nullptr;
     stream_port_source* ports_ = nullptr;
     std::uint64_t call_id_ = 0;

@@ -53,11 +53,21 @@ inline void service::handle_raw(std::string_view verb, std::string_view pattern,
 
 
 
+template <class E>
+inline void service::add_function() {
+    function_info f = function_of<E>();
+    if (functions_.contains(f.name))
+        throw std::invalid_argument("sxtp: two endpoints have the function name \"" + f.name + "\"; give one a function_name of its own");
+    std::string name = f.name;
+    functions_.emplace(std::move(name), std::move(f));
+}
+
 template <class E, class F>
 inline void service::handle_unary(F handler) {
     using check = handler_check<E, F, call_context>;
     using form = typename check::form;
     routes_.add(E::verb, E::path);
+    add_function<E>();
     describers_.emplace_back(&describe_endpoint<E>);
     using returned = typename detail::form_result<form>::type;
     auto h = std::make_shared<F>(std::move(handler));
@@ -101,6 +111,7 @@ inline void service::handle_stream(F handler) {
     using check = stream_handler_check<E, F>;
     using form = typename check::form;
     routes_.add(E::verb, E::path);
+    add_function<E>();
     describers_.emplace_back(&describe_endpoint<E>);
     invoker inv = declared<E>();
     inv.info = add_route_info(std::string_view(E::verb), std::string_view(E::path));

@@ -1,0 +1,134 @@
+// One Mesh-transport connection of a channel_server (sxtp/mesh/channel_server.hpp):
+// nghttp2's server session fed from the socket, its streams mapped to calls.
+#ifndef SXTP_MESH_IMPL_CHANNEL_CONNECTION_HPP
+#define SXTP_MESH_IMPL_CHANNEL_CONNECTION_HPP
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <nghttp2/nghttp2.h>
+
+#include <map>
+
+namespace sxtp::mesh::detail {
+
+class channel_connection : public std::enable_shared_from_this<channel_connection> {
+public:
+    using clock = std::chrono::steady_clock;
+
+    channel_connection(channel_server& owner, boost::asio::ip::tcp::socket s);
+    channel_connection(const channel_connection&) = delete;
+    channel_connection& operator=(const channel_connection&) = delete;
+    ~channel_connection();
+
+    /// Sends the server's SETTINGS and starts reading, writing and watching.
+    void start();
+    /// GOAWAY: no new channel; closes once every call is answered, or at `drain`.
+    void shutdown(std::chrono::milliseconds drain);
+    /// Closes at once (calls in flight are cancelled).
+    void close();
+
+private:
+    // One channel (an HTTP/2 stream).
+    struct stream_state {
+        explicit stream_state(std::int32_t i, std::size_t max_message) : id(i), framer(max_message) {}
+        std::int32_t id;
+        std::string method, path;
+        std::size_t header_bytes = 0;
+        std::shared_ptr<channel_headers> headers = std::make_shared<channel_headers>();
+        bool accepted = false;   // answered 200: a channel
+        bool broken = false;     // refused something fatal: no more messages read
+        bool peer_ended = false; // the peer's END_STREAM
+        bool reset_sent = false;
+        message_framer framer;
+        clock::time_point partial_since{};
+        std::uint64_t next_seq = 0;  // the next request's number
+        std::uint64_t next_out = 0;  // the next answer to release
+        struct pending {
+            std::string bytes;
+            bool complete = false;
+        };
+        std::map<std::uint64_t, pending> ready;  // answers (or parts) waiting for their turn
+        std::string out;                         // released bytes, sent as DATA from `sent`
+        std::size_t sent = 0;
+        std::size_t calls = 0;  // dispatched, not answered
+        bool finished() const { return (peer_ended || broken) && calls == 0 && ready.empty(); }
+        std::size_t held() const {
+            std::size_t n = framer.held() + (out.size() - sent);
+            for (const auto& r : ready) n += r.second.bytes.size();
+            return n;
+        }
+    };
+    // One call in flight.
+    struct call_job {
+        explicit call_job(const boost::asio::any_io_executor& ex) : timer(ex) {}
+        bridged_call call;
+        std::shared_ptr<channel_headers> headers;
+        std::optional<call_context> ctx;
+        std::int32_t stream = 0;
+        std::uint64_t seq = 0;
+        bool cancelled = false;
+        bool timed_out = false;
+        boost::asio::cancellation_signal signal;
+        boost::asio::steady_timer timer;
+    };
+
+    static int on_begin_headers(nghttp2_session*, const nghttp2_frame* f, void* self);
+    static int on_header(nghttp2_session*, const nghttp2_frame* f, const std::uint8_t* name, std::size_t namelen, const std::uint8_t* value,
+                         std::size_t valuelen, std::uint8_t flags, void* self);
+    static int on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* self);
+    static int on_data_chunk(nghttp2_session*, std::uint8_t flags, std::int32_t stream, const std::uint8_t* data, std::size_t len, void* self);
+    static int on_stream_close(nghttp2_session*, std::int32_t stream, std::uint32_t error_code, void* self);
+    static ssize_t read_data(nghttp2_session*, std::int32_t stream, std::uint8_t* buf, std::size_t length, std::uint32_t* flags,
+                             nghttp2_data_source*, void* self);
+
+    stream_state* find(std::int32_t id) {
+        const auto it = streams_.find(id);
+        return it == streams_.end() ? nullptr : it->second.get();
+    }
+    void headers_done(stream_state& st);
+    void peer_ended(stream_state& st);
+    void dispatch(stream_state& st, std::string_view json);
+    void run_call(std::shared_ptr<call_job> job);
+    void finish(call_job& job, response r);
+    void answer(std::int32_t stream, std::uint64_t seq, std::string bytes, bool last);
+    void fail_stream(stream_state& st, status_code s, const condition& c);
+    std::size_t held() const;
+    bool paused() const { return calls_ >= limits_.max_calls || held() >= limits_.connection_budget; }
+    void kick();
+
+    boost::asio::awaitable<void> read_loop();
+    boost::asio::awaitable<void> write_loop();
+    boost::asio::awaitable<void> watchdog();
+
+    channel_server& owner_;
+    std::shared_ptr<bool> owner_alive_;
+    service& service_;
+    const channel_limits& limits_;
+    boost::asio::ip::tcp::socket socket_;
+    std::string peer_;
+    nghttp2_session* session_ = nullptr;
+    std::map<std::int32_t, std::unique_ptr<stream_state>> streams_;
+    std::map<std::uint64_t, std::weak_ptr<call_job>> jobs_;  // by call number: cancelled on close
+    std::uint64_t next_job_ = 0;
+    std::size_t calls_ = 0;
+    bool closed_ = false;
+    bool draining_ = false;
+    clock::time_point drain_deadline_{};
+    clock::time_point last_activity_ = clock::now();
+    clock::time_point last_progress_ = clock::now();  // a byte of an answer left a queue
+    std::size_t resets_ = 0;                            // peer resets this second
+    boost::asio::steady_timer wake_writer_;
+    boost::asio::steady_timer wake_reader_;
+    boost::asio::steady_timer tick_;
+    bool writer_waiting_ = false, reader_waiting_ = false;
+};
+
+} // namespace sxtp::mesh::detail
+
+#endif
