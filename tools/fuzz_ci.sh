@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 build=$1
 secs=${2:-60}
 work=$(mktemp -d /tmp/sxtp-fuzz-ci.XXXXXX)
-targets=(sx_reader typed_read frame_reader server_connection message_decode)
+targets=(sx_reader typed_read frame_reader server_connection message_decode mesh_channel)
 
 # over_cap_everywhere TARGET INPUT: true when INPUT aborts the CPU cap in
 # each of three fresh replay processes.

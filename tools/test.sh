@@ -18,7 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh cmake ninja-build g++ clang-14 libclang-rt-14-dev libfuzzer-14-dev \
-    libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev libssl-dev catch2 libhiredis-dev redis-server python3-prometheus-client
+    libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev libssl-dev catch2 libhiredis-dev redis-server python3-prometheus-client \
+    libnghttp2-dev python3-h2 nghttp2-client
 jobs=$(nproc)
 
 echo "== clang 14, ASan + UBSan"

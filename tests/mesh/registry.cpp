@@ -114,17 +114,30 @@ TEST_CASE("registry: nodes register in the Mesh format, are discovered, expire a
         CHECK(t.integer >= 0);
         CHECK(t.integer <= 1);
 
-        // A Mesh HTTP/2 node and garbage under the same prefix are skipped.
+        // A Mesh HTTP/2 node (seed 003) is found as one; garbage under the same prefix is skipped.
         std::vector<std::string> other{"SET", "mesh:service:relations:other", R"({"id":"x","service_name":"relations","host":"h","port":1,"metadata":{}})"};
         co_await raw.command(other);
         std::vector<std::string> junk{"SET", "mesh:service:relations:junk", "{not json"};
         co_await raw.command(junk);
 
-        auto nodes = co_await watcher.discover("relations");
+        auto all = co_await watcher.discover("relations");
+        REQUIRE(all.size() == 3);
+        std::vector<node> nodes;
+        for (const auto& n : all) {
+            if (n.id == "x") {
+                CHECK(n.port == 0);
+                CHECK(n.mesh_port == 1);
+                CHECK_FALSE(n.mesh_tls);
+            } else {
+                nodes.push_back(n);
+            }
+        }
         REQUIRE(nodes.size() == 2);
         CHECK((nodes[0].id == id_a || nodes[1].id == id_a));
         const auto& tls_node = nodes[0].id == id_b ? nodes[0] : nodes[1];
         CHECK(tls_node.tls);
+        std::vector<std::string> del{"DEL", "mesh:service:relations:other", "mesh:service:relations:junk"};
+        co_await raw.command(del);
 
         // Heartbeats keep nodes past their TTL.
         co_await sleep_for(std::chrono::milliseconds(1600));
@@ -145,6 +158,40 @@ TEST_CASE("registry: nodes register in the Mesh format, are discovered, expire a
         auto blog = co_await watcher.discover("blog");
         CHECK(blog.empty());
     });
+}
+
+TEST_CASE("registry: records carry transports and user metadata; seed 003 records are Mesh nodes") {
+    // An sxtp node serving both transports: `port` is the one a seed-003 peer uses.
+    node both{"id-1", "inventory", "127.0.0.1", 7001, false, 7002, false, boost::json::object{{"zone", "eu-1"}}};
+    const std::string json = node_json(both);
+    const auto v = boost::json::parse(json).as_object();
+    CHECK(v.at("port").as_int64() == 7002);
+    CHECK(v.at("metadata").at("zone").as_string() == "eu-1");
+    CHECK(v.at("metadata").at("transports").at("sxtp").at("port").as_int64() == 7001);
+    const auto back = parse_node(json);
+    REQUIRE(back);
+    CHECK(*back == both);
+
+    // SXTP only, as nodes announced before transports existed.
+    const auto old = parse_node(R"({"id":"a","service_name":"s","host":"h","port":9,"metadata":{"protocol":"sxtp","tls":true}})");
+    REQUIRE(old);
+    CHECK(old->port == 9);
+    CHECK(old->tls);
+    CHECK(old->mesh_port == 0);
+
+    // A plain seed-003 record: a Mesh node; its metadata is the user's.
+    const auto mesh = parse_node(R"({"id":"b","service_name":"s","host":"h","port":50051,"metadata":{"region":"x"}})");
+    REQUIRE(mesh);
+    CHECK(mesh->port == 0);
+    CHECK(mesh->mesh_port == 50051);
+    CHECK(mesh->metadata.at("region").as_string() == "x");
+    CHECK(parse_node(R"({"id":"c","service_name":"s","host":"h","port":5})"));  // metadata is optional in seed 003
+
+    // Malformed records are skipped.
+    CHECK_FALSE(parse_node(R"({"id":"d","service_name":"s","host":"h","port":70000})"));
+    CHECK_FALSE(parse_node(R"({"id":"d","service_name":"s","host":"h","port":1,"metadata":{"protocol":"sxtp","transports":{}}})"));
+    CHECK_FALSE(parse_node(R"({"id":"d","service_name":"s","host":"h","port":1,"metadata":7})"));
+    CHECK_FALSE(parse_node("[1,2]"));
 }
 
 TEST_CASE("registry: with Redis down discovery answers the cached nodes, and a restarted Redis gets them back") {

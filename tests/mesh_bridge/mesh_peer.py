@@ -50,7 +50,7 @@ __all__ = [
     'MeshError', 'Answer', 'Stream', 'Event', 'MeshNode', 'ChannelClient',
     'Channel', 'H2ClientConnection', 'ChannelTimeout', 'StreamReset',
     'StreamEnded', 'ConnectionClosed', 'MeshProtocolError', 'is_final',
-    'answer_status', 'strict_equal',
+    'answer_status', 'strict_equal', 'channel_headers', 'error_code_name',
 ]
 
 MAX_MESSAGE = 1 << 20
@@ -859,12 +859,16 @@ class ChannelTimeout(TimeoutError):
     pass
 
 
+def error_code_name(code):
+    try:
+        return ErrorCodes(code).name
+    except ValueError:
+        return str(code)
+
+
 class StreamReset(Exception):
     def __init__(self, code, message=None):
-        try:
-            name = ErrorCodes(code).name
-        except ValueError:
-            name = str(code)
+        name = error_code_name(code)
         super().__init__(message or f'stream reset by the server ({name})')
         self.code, self.code_name = code, name
 
@@ -975,11 +979,7 @@ class H2ClientConnection:
 
     def _goaway_text(self):
         code, last = self.goaway
-        try:
-            name = ErrorCodes(code).name
-        except ValueError:
-            name = str(code)
-        return f'({name}, last stream {last})'
+        return f'({error_code_name(code)}, last stream {last})'
 
     def _handle(self, e):
         ch = self.channels.get(getattr(e, 'stream_id', None) or -1)
@@ -1263,6 +1263,19 @@ class Channel:
 _DEFAULT = object()
 
 
+def channel_headers(host, port, service_name, session_id=None, path='/channel', method='POST',
+                    extra_headers=None, scheme='http'):
+    """The request headers opening a channel (seed 003 2.2; ``:authority`` as
+    any HTTP/2 client sends it). ``service_name`` None omits x-service-name."""
+    hs = [(':method', method), (':scheme', scheme), (':authority', f'{host}:{port}'),
+          (':path', path)]
+    if service_name is not None:
+        hs.append(('x-service-name', service_name))
+    if session_id is not None:
+        hs.append(('x-session-id', session_id))
+    return hs + list(extra_headers or [])
+
+
 class ChannelClient:
     """A Mesh client to one node: h2c with prior knowledge over a plain
     socket; ``call`` uses one long-lived /channel stream, ``open_channel``
@@ -1283,14 +1296,8 @@ class ChannelClient:
                 extra_headers=None, scheme='http'):
         service_name = self.service_name if service_name is _DEFAULT else service_name
         session_id = self.session_id if session_id is _DEFAULT else session_id
-        hs = [(':method', method), (':scheme', scheme),
-              (':authority', f'{self.host}:{self.port}'), (':path', path)]
-        if service_name is not None:
-            hs.append(('x-service-name', service_name))
-        if session_id is not None:
-            hs.append(('x-session-id', session_id))
-        hs += self.extra_headers + list(extra_headers or [])
-        return hs
+        return channel_headers(self.host, self.port, service_name, session_id, path, method,
+                               self.extra_headers + list(extra_headers or []), scheme)
 
     def open_channel(self, path='/channel', method='POST', service_name=_DEFAULT,
                      session_id=_DEFAULT, extra_headers=None, end_stream=False):

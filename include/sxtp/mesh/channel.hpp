@@ -72,11 +72,12 @@ class message_framer {
 public:
     explicit message_framer(std::size_t max_message) : max_(max_message) {}
 
-    enum class status { ok, too_large, empty_message };
+    enum class status { ok, too_large };
 
     /// Appends `data`, then calls `on_message(std::string_view json)` for
-    /// each complete message, in order. Stops at the first length that is
-    /// 0 or above the limit and reports it (the stream is then unusable).
+    /// each complete message, in order (a length of 0 is an empty message,
+    /// which parse_message refuses). Stops at the first length above the
+    /// limit and reports it (the stream is then unusable).
     template <class F>
     status append(std::string_view data, F&& on_message);
 

@@ -182,6 +182,7 @@ private:
         auto& list = peers_[service];
         std::vector<std::shared_ptr<peer>> next;
         for (const auto& n : found) {
+            if (!n.port) continue;  // a Mesh-transport-only node: not called from here (yet)
             auto it = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p->n.id == n.id; });
             if (it != list.end() && (*it)->n == n) {
                 next.push_back(*it);

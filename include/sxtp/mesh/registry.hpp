@@ -2,11 +2,16 @@
 // registry's format (SPEC §10, seed 003): a node of service S is the key
 // `mesh:service:S:{uuid}` holding
 //
-//   {"id":"…","service_name":"S","host":"…","port":N,"metadata":{"protocol":"sxtp","tls":false}}
+//   {"id":"…","service_name":"S","host":"…","port":N,
+//    "metadata":{"protocol":"sxtp","tls":false,
+//                "transports":{"sxtp":{"port":N,"tls":false},"mesh-h2":{"port":M,"tls":false}}, …user keys}}
 //
 // set with a TTL (10 s) and refreshed by a heartbeat (3 s); deleted on
-// withdraw(). Discovery scans `mesh:service:S:*` and reads the values;
-// nodes of other protocols (Mesh's HTTP/2 nodes) are skipped. The last
+// withdraw(). The record's `port` is the one a seed-003 peer can use (the
+// Mesh-transport port when the node serves it). Discovery scans
+// `mesh:service:S:*` and reads the values: sxtp nodes say which transports
+// they speak; any other record is a Mesh node speaking seed 003's HTTP/2
+// `/channel` on `port` (docs/mesh.md, "Registry records"). The last
 // good answer per service is cached: when Redis is down, discover() returns
 // it, and the heartbeat keeps trying (each beat reconnects), so a restarted
 // Redis gets every announced node back within one beat. Needs the
@@ -31,9 +36,27 @@ struct node {
     std::string id;
     std::string service;
     std::string host;
+    /// The SXTP port (0: the node speaks no SXTP) and whether it is TLS.
     unsigned short port = 0;
     bool tls = false;
+    /// The Mesh-transport port, HTTP/2 `/channel` (0: none), and whether it is h2 over TLS.
+    unsigned short mesh_port = 0;
+    bool mesh_tls = false;
+    /// The user's metadata (seed 003's `metadata` without sxtp's reserved keys).
+    boost::json::object metadata;
     friend bool operator==(const node&, const node&) = default;
+};
+
+/// What announce() registers: a node of `service` at `host`, with an SXTP
+/// port, a Mesh-transport port, or both.
+struct announcement {
+    std::string service;
+    std::string host;
+    unsigned short port = 0;
+    bool tls = false;
+    unsigned short mesh_port = 0;
+    bool mesh_tls = false;
+    boost::json::object metadata;
 };
 
 struct registry_options {
@@ -60,36 +83,74 @@ inline std::string node_json(const node& n) {
     o["id"] = n.id;
     o["service_name"] = n.service;
     o["host"] = n.host;
-    o["port"] = n.port;
-    o["metadata"] = boost::json::object{{"protocol", "sxtp"}, {"tls", n.tls}};
+    o["port"] = n.mesh_port ? n.mesh_port : n.port;
+    boost::json::object md = n.metadata;
+    boost::json::object transports;
+    if (n.port) transports["sxtp"] = boost::json::object{{"port", n.port}, {"tls", n.tls}};
+    if (n.mesh_port) transports["mesh-h2"] = boost::json::object{{"port", n.mesh_port}, {"tls", n.mesh_tls}};
+    md["protocol"] = "sxtp";
+    md["tls"] = n.mesh_port ? n.mesh_tls : n.tls;
+    md["transports"] = std::move(transports);
+    o["metadata"] = std::move(md);
     return boost::json::serialize(o);
 }
 
-/// A node from a registry value; nullopt for values that are not SXTP
-/// nodes (other protocols, malformed JSON, missing or out-of-range fields).
+namespace detail {
+inline std::optional<std::pair<unsigned short, bool>> port_of(const boost::json::value* v) {
+    if (!v || !v->is_int64() || v->as_int64() <= 0 || v->as_int64() > 65535) return std::nullopt;
+    return std::pair{static_cast<unsigned short>(v->as_int64()), false};
+}
+inline std::optional<std::pair<unsigned short, bool>> transport_of(const boost::json::object& transports, std::string_view name) {
+    const auto* t = transports.if_contains(name);
+    if (!t || !t->is_object()) return std::nullopt;
+    auto p = port_of(t->as_object().if_contains("port"));
+    if (!p) return std::nullopt;
+    const auto* tls = t->as_object().if_contains("tls");
+    p->second = tls && tls->is_bool() && tls->as_bool();
+    return p;
+}
+} // namespace detail
+
+/// A node from a registry value (docs/mesh.md, "Registry records"); nullopt
+/// for malformed JSON, missing or out-of-range fields, and sxtp records
+/// naming no transport sxtp knows.
 inline std::optional<node> parse_node(std::string_view json) {
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(json, ec);
+    boost::json::parse_options opt;
+    opt.max_depth = 32;
+    boost::json::value v = boost::json::parse(json, ec, {}, opt);
     if (ec || !v.is_object()) return std::nullopt;
     const auto& o = v.as_object();
     const auto* id = o.if_contains("id");
     const auto* service = o.if_contains("service_name");
     const auto* host = o.if_contains("host");
-    const auto* port = o.if_contains("port");
-    const auto* meta = o.if_contains("metadata");
-    if (!id || !id->is_string() || !service || !service->is_string() || !host || !host->is_string() || !port || !port->is_int64())
-        return std::nullopt;
-    if (port->as_int64() <= 0 || port->as_int64() > 65535) return std::nullopt;
-    if (!meta || !meta->is_object()) return std::nullopt;
-    const auto* protocol = meta->as_object().if_contains("protocol");
-    if (!protocol || !protocol->is_string() || protocol->as_string() != "sxtp") return std::nullopt;
-    const auto* tls = meta->as_object().if_contains("tls");
+    if (!id || !id->is_string() || !service || !service->is_string() || !host || !host->is_string()) return std::nullopt;
+    const auto port = detail::port_of(o.if_contains("port"));
+    if (!port) return std::nullopt;
     node n;
     n.id = std::string(id->as_string());
     n.service = std::string(service->as_string());
     n.host = std::string(host->as_string());
-    n.port = static_cast<unsigned short>(port->as_int64());
-    n.tls = tls && tls->is_bool() && tls->as_bool();
+    if (const auto* meta = o.if_contains("metadata"); meta && meta->is_object()) n.metadata = meta->as_object();
+    else if (meta && !meta->is_null()) return std::nullopt;
+    const auto* protocol = n.metadata.if_contains("protocol");
+    const auto* tls = n.metadata.if_contains("tls");
+    const bool record_tls = tls && tls->is_bool() && tls->as_bool();
+    const bool is_sxtp = protocol && protocol->is_string() && protocol->as_string() == "sxtp";
+    if (!is_sxtp) {  // a Mesh node (seed 003): HTTP/2 /channel on `port`
+        n.mesh_port = port->first;
+        n.mesh_tls = record_tls;
+        return n;
+    }
+    if (const auto* t = n.metadata.if_contains("transports"); t && t->is_object()) {
+        if (auto x = detail::transport_of(t->as_object(), "sxtp")) std::tie(n.port, n.tls) = *x;
+        if (auto x = detail::transport_of(t->as_object(), "mesh-h2")) std::tie(n.mesh_port, n.mesh_tls) = *x;
+        if (!n.port && !n.mesh_port) return std::nullopt;
+    } else {  // an sxtp node of one transport
+        n.port = port->first;
+        n.tls = record_tls;
+    }
+    for (const char* reserved : {"protocol", "tls", "transports"}) n.metadata.erase(reserved);
     return n;
 }
 
@@ -109,11 +170,20 @@ public:
         st_->redis.close();
     }
 
-    /// Announces a node of `service` at host:port; returns its id. The
-    /// first SET happens at once, then every heartbeat.
+    /// Announces a node of `service` at host:port (SXTP); returns its id.
+    /// The first SET happens at once, then every heartbeat.
     boost::asio::awaitable<std::string> announce(std::string service, std::string host, unsigned short port, bool tls = false) {
+        return announce(announcement{std::move(service), std::move(host), port, tls, 0, false, {}});
+    }
+    /// Announces a node with its transports and metadata; returns its id.
+    /// Throws std::invalid_argument when it names no port or uses a reserved metadata key.
+    boost::asio::awaitable<std::string> announce(announcement a) {
+        if (!a.port && !a.mesh_port) throw std::invalid_argument("sxtp::mesh::registry::announce: no port (SXTP or Mesh transport)");
+        for (const char* reserved : {"protocol", "tls", "transports"})
+            if (a.metadata.contains(reserved))
+                throw std::invalid_argument(std::string("sxtp::mesh::registry::announce: metadata key \"") + reserved + "\" is sxtp's");
         auto st = st_;
-        node n{uuid_v4(), std::move(service), std::move(host), port, tls};
+        node n{uuid_v4(), std::move(a.service), std::move(a.host), a.port, a.tls, a.mesh_port, a.mesh_tls, std::move(a.metadata)};
         const std::string id = n.id;
         st->announced.push_back(n);
         co_await set(*st, n);
@@ -137,7 +207,7 @@ public:
         st->redis.close();
     }
 
-    /// The live SXTP nodes of `service`, sorted by id; the cached list when
+    /// The live nodes of `service` (sxtp and Mesh nodes), sorted by id; the cached list when
     /// Redis cannot be asked (empty if it never could).
     boost::asio::awaitable<std::vector<node>> discover(std::string service) {
         auto st = st_;

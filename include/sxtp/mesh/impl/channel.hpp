@@ -64,7 +64,6 @@ message_framer::status message_framer::append(std::string_view data, F&& on_mess
     while (buf_.size() - at_ >= 4) {
         const auto* p = reinterpret_cast<const unsigned char*>(buf_.data() + at_);
         const std::uint64_t n = (std::uint64_t(p[0]) << 24) | (std::uint64_t(p[1]) << 16) | (std::uint64_t(p[2]) << 8) | p[3];
-        if (n == 0) return status::empty_message;
         if (n > max_) return status::too_large;
         if (buf_.size() - at_ - 4 < n) break;
         on_message(std::string_view(buf_.data() + at_ + 4, static_cast<std::size_t>(n)));

@@ -97,8 +97,6 @@ inline int channel_connection::on_data_chunk(nghttp2_session*, std::uint8_t, std
     if (s == message_framer::status::too_large)
         c.fail_stream(*st, status_code::invalid,
                       make_condition(sxtp::conditions::frame_too_large{static_cast<std::int64_t>(c.limits_.max_message)}, "message too large"));
-    else if (s == message_framer::status::empty_message)
-        c.fail_stream(*st, status_code::invalid, make_condition(sxtp::conditions::malformed_message{}, "a message of length 0"));
     else if (st->framer.partial() && (!was_partial || st->framer.held() < len)) st->partial_since = clock::now();
     return 0;
 }

@@ -1,0 +1,146 @@
+// mesh_bridge_node: an sxtp service serving both SXTP and the Mesh transport
+// (HTTP/2 /channel), announced in Redis, for the independent Python peer
+// (tests/mesh_bridge/run.py).
+//
+//   mesh_bridge_node --redis-port P --role inventory|orders [--service NAME] [--max-message BYTES]
+//
+// Prints "READY <sxtp_port> <h2_port> <pid>" once announced; serves until
+// SIGTERM or SIGINT, then withdraws.
+#include <sxtp/mesh/channel_server.hpp>
+#include <sxtp/mesh/mesh_client.hpp>
+#include <sxtp/server/server.hpp>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <unistd.h>
+
+#include <iostream>
+
+namespace asio = boost::asio;
+using namespace sxtp;
+
+namespace bridge_test {
+
+struct add_params {
+    BOOST_HANA_DEFINE_STRUCT(add_params, (std::int64_t, a), (std::int64_t, b));
+};
+struct add_result {
+    BOOST_HANA_DEFINE_STRUCT(add_result, (std::int64_t, sum));
+};
+struct add : endpoint<"query", "/add"> {
+    static constexpr std::string_view function_name = "add";
+    using params = add_params;
+    using result = add_result;
+};
+
+struct item {
+    BOOST_HANA_DEFINE_STRUCT(item, (std::int64_t, id), (std::string, name), (sx::symbol, kind), (double, price), (std::vector<std::string>, tags));
+};
+struct item_missing {
+    static constexpr std::string_view sxtp_condition = "item-missing";
+    static constexpr status_code sxtp_status = status_code::not_found;
+    std::int64_t id = 0;
+};
+BOOST_DESCRIBE_STRUCT(item_missing, (), (id))
+struct item_params {
+    BOOST_HANA_DEFINE_STRUCT(item_params, (std::int64_t, id));
+};
+struct get_item : endpoint<"fetch", "/items/{id}"> {  // function name "fetch /items/{id}"
+    using params = item_params;
+    using result = item;
+    using raises = sxtp::raises<item_missing>;
+};
+struct create_item : endpoint<"mutate", "/items"> {
+    static constexpr std::string_view function_name = "create-item";
+    using body = item;
+    using result = item;
+    static constexpr status_code success = status_code::created;
+};
+struct echo : endpoint<"mutate", "/echo"> {
+    static constexpr std::string_view function_name = "echo";
+    using body = sx::value;
+    using result = sx::value;
+};
+struct slow_params {
+    BOOST_HANA_DEFINE_STRUCT(slow_params, (std::int64_t, ms));
+};
+struct slow_result {
+    BOOST_HANA_DEFINE_STRUCT(slow_result, (std::int64_t, slept));
+};
+struct slow : endpoint<"query", "/slow"> {
+    static constexpr std::string_view function_name = "slow";
+    using params = slow_params;
+    using result = slow_result;
+};
+struct place_params {
+    BOOST_HANA_DEFINE_STRUCT(place_params, (std::int64_t, item), (std::string, customer));
+};
+struct placed {
+    BOOST_HANA_DEFINE_STRUCT(placed, (bridge_test::item, item), (std::string, customer), (std::string, via));
+};
+struct place : endpoint<"mutate", "/orders"> {
+    static constexpr std::string_view function_name = "place";
+    using params = place_params;
+    using result = placed;
+};
+
+item make_item(std::int64_t id) { return item{id, "widget " + std::to_string(id), sx::symbol("gadget"), 9.5, {"new", "blue"}}; }
+
+} // namespace bridge_test
+
+int main(int argc, char** argv) {
+    using namespace bridge_test;
+    unsigned short redis_port = 0;
+    std::string role = "inventory", name;
+    mesh::channel_limits limits;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string k = argv[i], v = argv[i + 1];
+        if (k == "--redis-port") redis_port = static_cast<unsigned short>(std::stoi(v));
+        else if (k == "--role") role = v;
+        else if (k == "--service") name = v;
+        else if (k == "--max-message") limits.max_message = std::stoul(v);
+    }
+    if (name.empty()) name = role;
+    asio::io_context io;
+    server srv(io.get_executor());
+    mesh::registry reg(io.get_executor(), mesh::redis_options{.port = redis_port});
+    mesh::mesh_client peers(io.get_executor(), reg);
+    if (role == "inventory") {
+        srv.handle<add>([](const add_params& p) { return add_result{p.a + p.b}; });
+        srv.handle<get_item>([](const item_params& p) -> reply<get_item> {
+            if (p.id == 404) return {item_missing{p.id}, "no item 404"};
+            return make_item(p.id);
+        });
+        srv.handle<create_item>([](const item& i) { return i; });
+        srv.handle<echo>([](const sx::value& v) { return v; });
+        srv.handle<slow>([](const slow_params& p) -> asio::awaitable<slow_result> {
+            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(std::clamp<std::int64_t>(p.ms, 0, 5000)));
+            co_await t.async_wait(asio::use_awaitable);
+            co_return slow_result{p.ms};
+        });
+    } else {
+        srv.handle<add>([](const add_params& p) { return add_result{p.a + p.b}; });
+        srv.handle<place>([&](const place_params& p) -> asio::awaitable<reply<place>> {
+            auto got = co_await peers.call<get_item>("inventory", {p.item});
+            if (!got) co_return reply<place>::from_wire(got.status(), got.condition());
+            co_return placed{*got, p.customer, "sxtp"};
+        });
+    }
+    const auto where = srv.listen("sxtp://127.0.0.1:0");
+    mesh::channel_server channels(io.get_executor(), srv.service(), limits);
+    const unsigned short h2 = channels.listen("127.0.0.1", 0);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        co_await reg.announce(mesh::announcement{name, "127.0.0.1", where.port, false, h2, false, boost::json::object{{"role", role}}});
+        std::cout << "READY " << where.port << ' ' << h2 << ' ' << ::getpid() << std::endl;
+    }, asio::detached);
+    asio::signal_set signals(io, SIGTERM, SIGINT);
+    signals.async_wait([&](boost::system::error_code, int) {
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            co_await reg.withdraw();
+            channels.shutdown(std::chrono::milliseconds(500));
+            srv.shutdown(std::chrono::milliseconds(500));
+        }, asio::detached);
+    });
+    io.run();
+}
