@@ -6,6 +6,7 @@
 //
 // Prints "READY <sxtp_port> <h2_port> <pid>" once announced; serves until
 // SIGTERM or SIGINT, then withdraws.
+#include <sxtp/mesh/channel_client.hpp>
 #include <sxtp/mesh/channel_server.hpp>
 #include <sxtp/mesh/mesh_client.hpp>
 #include <sxtp/server/server.hpp>
@@ -77,7 +78,19 @@ struct place_params {
     BOOST_HANA_DEFINE_STRUCT(place_params, (std::int64_t, item), (std::string, customer));
 };
 struct placed {
-    BOOST_HANA_DEFINE_STRUCT(placed, (bridge_test::item, item), (std::string, customer), (std::string, via));
+    BOOST_HANA_DEFINE_STRUCT(placed, (bridge_test::item, item), (std::string, customer), (std::string, greeting));
+};
+// py-greeter's function (a Mesh node written in Python from seed 003)
+struct greet_params {
+    BOOST_HANA_DEFINE_STRUCT(greet_params, (std::string, name));
+};
+struct greeting {
+    BOOST_HANA_DEFINE_STRUCT(greeting, (std::string, greeting));
+};
+struct greet : endpoint<"query", "/greet"> {
+    static constexpr std::string_view function_name = "greet";
+    using params = greet_params;
+    using result = greeting;
 };
 struct place : endpoint<"mutate", "/orders"> {
     static constexpr std::string_view function_name = "place";
@@ -105,7 +118,9 @@ int main(int argc, char** argv) {
     asio::io_context io;
     server srv(io.get_executor());
     mesh::registry reg(io.get_executor(), mesh::redis_options{.port = redis_port});
-    mesh::mesh_client peers(io.get_executor(), reg);
+    mesh::mesh_options mo;
+    mo.mesh_transport = mesh::http2_transport({.service_name = name});
+    mesh::mesh_client peers(io.get_executor(), reg, mo);
     if (role == "inventory") {
         srv.handle<add>([](const add_params& p) { return add_result{p.a + p.b}; });
         srv.handle<get_item>([](const item_params& p) -> reply<get_item> {
@@ -122,9 +137,11 @@ int main(int argc, char** argv) {
     } else {
         srv.handle<add>([](const add_params& p) { return add_result{p.a + p.b}; });
         srv.handle<place>([&](const place_params& p) -> asio::awaitable<reply<place>> {
-            auto got = co_await peers.call<get_item>("inventory", {p.item});
+            auto got = co_await peers.call<get_item>("inventory", {p.item});  // an sxtp node: over SXTP
             if (!got) co_return reply<place>::from_wire(got.status(), got.condition());
-            co_return placed{*got, p.customer, "sxtp"};
+            auto hello = co_await peers.call<greet>("py-greeter", {p.customer});  // a Mesh node: over HTTP/2 /channel
+            if (!hello) co_return reply<place>::from_wire(hello.status(), hello.condition());
+            co_return placed{*got, p.customer, hello->greeting};
         });
     }
     const auto where = srv.listen("sxtp://127.0.0.1:0");
@@ -140,6 +157,9 @@ int main(int argc, char** argv) {
             co_await reg.withdraw();
             channels.shutdown(std::chrono::milliseconds(500));
             srv.shutdown(std::chrono::milliseconds(500));
+            asio::steady_timer t(io, std::chrono::milliseconds(800));
+            co_await t.async_wait(asio::use_awaitable);
+            io.stop();  // the mesh client's connections to other nodes end with the process
         }, asio::detached);
     });
     io.run();

@@ -1025,18 +1025,19 @@ def case_hostile(env, rep):
                 if all(ch.state() != 'open' or ch.status is not None for ch in chans):
                     break
                 time.sleep(0.1)
-            accepted = [ch for ch in chans if ch.state() == 'open' and ch.status == 200]
+            accepted = [ch for ch in chans if ch.status == 200 and ch.state() in ('open', 'closed')]
             reset = [ch for ch in chans if ch.state() == 'reset']
+            refused = [ch for ch in chans if ch.state() == 'refused']
             codes = sorted({error_code_name(ch.reset_code) for ch in reset})
             goaway = conn.goaway
             expect(len(accepted) <= limit,
                    f'{len(accepted)} streams accepted beyond SETTINGS_MAX_CONCURRENT_STREAMS {limit}')
             if goaway is None and not conn.closed:
-                expect(len(accepted) + len(reset) == len(chans),
+                expect(len(accepted) + len(reset) + len(refused) == len(chans),
                        f'{len(chans) - len(accepted) - len(reset)} streams neither accepted nor '
                        f'refused')
-            return (f'{len(chans)} HEADERS sent past limit {limit}: {len(accepted)} accepted, '
-                    f'{len(reset)} reset {codes}'
+            return (f'{len(chans)} HEADERS sent (limit {limit}): {len(accepted)} answered 200, '
+                    f'{len(reset)} reset {codes}, {len(refused)} refused by GOAWAY'
                     + (f', GOAWAY {goaway}' if goaway else '')
                     + (', connection closed' if conn.closed else ''))
         finally:

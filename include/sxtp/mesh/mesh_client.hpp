@@ -17,11 +17,19 @@
 // Every call ends in exactly one answer: the node's, or the last attempt's
 // condition, or `unavailable`/`no-live-node` `:retry true` when the registry
 // knows no node. Needs the sxtp::mesh target.
+//
+// Nodes that speak only seed 003's Mesh transport (HTTP/2 /channel, JSON)
+// are called by typed call<E> when `mesh_options::mesh_transport` is set
+// (mesh::http2_transport() from sxtp/mesh/channel_client.hpp, target
+// sxtp::mesh_http2): the same balancing, failover and retries. A node that
+// speaks both is called over SXTP. call_raw() calls SXTP nodes only (a raw
+// request names no function).
 #ifndef SXTP_MESH_MESH_CLIENT_HPP
 #define SXTP_MESH_MESH_CLIENT_HPP
 
 #include <sxtp/client/client.hpp>
 #include <sxtp/mesh/registry.hpp>
+#include <sxtp/rpc/function.hpp>
 
 #include <boost/describe.hpp>
 
@@ -42,6 +50,21 @@ struct no_live_node {
 BOOST_DESCRIBE_STRUCT(no_live_node, (), (service))
 } // namespace conditions
 
+/// How mesh_client calls a node that speaks only the Mesh transport.
+class node_caller {
+public:
+    virtual ~node_caller() = default;
+    /// Calls function `f` with `req` (its SXTP form: headers, auth) and the
+    /// call's plain payload. Answers like client::call_raw: the node's
+    /// answer, or connection-failed (`:retry true` when nothing was sent),
+    /// or deadline-exceeded.
+    virtual boost::asio::awaitable<response> call(const function_info& f, const sxtp::request& req, sx::value payload, call_options opts) = 0;
+    /// Closes the connection; calls in flight end connection-failed.
+    virtual void close() = 0;
+};
+/// Makes the caller of one node.
+using node_caller_factory = std::function<std::unique_ptr<node_caller>(const boost::asio::any_io_executor&, const node&)>;
+
 struct mesh_options {
     /// Options of each node's client (auth, TLS context, timeouts, pool size).
     client_options client;
@@ -53,6 +76,8 @@ struct mesh_options {
     /// Attempts in all for a call that may be repeated.
     int max_attempts = 3;
     enum class balance { least_outstanding, round_robin } policy = balance::least_outstanding;
+    /// Reaches nodes that speak only the Mesh transport (unset: they are skipped).
+    node_caller_factory mesh_transport;
 };
 
 class mesh_client {
@@ -79,32 +104,9 @@ public:
         return call_typed<E>(std::move(service), std::move(params).take(), no_body{}, std::move(opts));
     }
 
-    /// The untyped call, with failover.
+    /// The untyped call, with failover (SXTP nodes only).
     boost::asio::awaitable<response> call_raw(std::string service, sxtp::request req, call_options opts = {}) {
-        const auto deadline = opts.timeout ? std::optional<clock::time_point>(clock::now() + *opts.timeout) : std::nullopt;
-        budget_ = std::min(budget_ + 0.2, 10.0);
-        response last = no_node(service);
-        for (int attempt = 1;; ++attempt) {
-            co_await refresh(service);
-            auto p = pick(service);
-            if (!p) co_return last;  // nobody (left) to ask
-            call_options attempt_opts = opts;
-            if (deadline) {
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock::now());
-                if (left.count() <= 0) co_return last;
-                attempt_opts.timeout = left;
-            }
-            ++p->outstanding;
-            ++calls_;
-            last = co_await p->c->call_raw(req, std::move(attempt_opts));
-            --p->outstanding;
-            const bool broke = is_condition(last, "connection-failed");
-            if (broke) eject(*p);
-            else p->failures = 0;
-            if (attempt >= options_.max_attempts || !may_repeat(req, last) || budget_ < 1.0) co_return last;
-            budget_ -= 1.0;
-            ++retries_;
-        }
+        return call_any(std::move(service), std::move(req), nullptr, {}, std::move(opts));
     }
 
     /// Calls sent to nodes (attempts), and how many of them were repeats.
@@ -121,13 +123,48 @@ public:
 private:
     template <class E>
     boost::asio::awaitable<reply<E>> call_typed(std::string service, typename E::params params, typename E::body body, call_options opts) {
-        response r = co_await call_raw(std::move(service), make_request<E>(params, body), std::move(opts));
+        static const function_info f = function_of<E>();
+        sxtp::request req = make_request<E>(params, body);
+        std::function<sx::value()> payload;
+        if (options_.mesh_transport) payload = [&params, &body] { return plain_payload_of<E>(params, body); };
+        response r = co_await call_any(std::move(service), std::move(req), &f, std::move(payload), std::move(opts));
         co_return client::reply_from<E>(std::move(r));
+    }
+
+    // One call with failover: SXTP nodes, and Mesh-transport nodes when `f` names the function.
+    boost::asio::awaitable<response> call_any(std::string service, sxtp::request req, const function_info* f, std::function<sx::value()> payload,
+                                              call_options opts) {
+        const auto deadline = opts.timeout ? std::optional<clock::time_point>(clock::now() + *opts.timeout) : std::nullopt;
+        budget_ = std::min(budget_ + 0.2, 10.0);
+        response last = no_node(service);
+        for (int attempt = 1;; ++attempt) {
+            co_await refresh(service);
+            auto p = pick(service, f != nullptr && payload);
+            if (!p) co_return last;  // nobody (left) to ask
+            call_options attempt_opts = opts;
+            if (deadline) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock::now());
+                if (left.count() <= 0) co_return last;
+                attempt_opts.timeout = left;
+            }
+            ++p->outstanding;
+            ++calls_;
+            if (p->c) last = co_await p->c->call_raw(req, std::move(attempt_opts));
+            else last = co_await p->m->call(*f, req, payload(), std::move(attempt_opts));
+            --p->outstanding;
+            const bool broke = is_condition(last, "connection-failed");
+            if (broke) eject(*p);
+            else p->failures = 0;
+            if (attempt >= options_.max_attempts || !may_repeat(req, last) || budget_ < 1.0) co_return last;
+            budget_ -= 1.0;
+            ++retries_;
+        }
     }
 
     struct peer {
         node n;
-        std::unique_ptr<client> c;
+        std::unique_ptr<client> c;        // an SXTP node
+        std::unique_ptr<node_caller> m;   // or a Mesh-transport node
         int outstanding = 0;
         int failures = 0;
         clock::time_point ejected_until{};
@@ -182,7 +219,7 @@ private:
         auto& list = peers_[service];
         std::vector<std::shared_ptr<peer>> next;
         for (const auto& n : found) {
-            if (!n.port) continue;  // a Mesh-transport-only node: not called from here (yet)
+            if (!n.port && (!n.mesh_port || !options_.mesh_transport)) continue;  // nothing to reach it with
             auto it = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p->n.id == n.id; });
             if (it != list.end() && (*it)->n == n) {
                 next.push_back(*it);
@@ -190,20 +227,30 @@ private:
             }
             auto p = std::make_shared<peer>();
             p->n = n;
-            net::address a;
-            a.transport = n.tls ? net::transport::tls : net::transport::tcp;
-            a.host = n.host;
-            a.port = n.port;
-            p->c = std::make_unique<client>(ex_, a, options_.client);
+            if (n.port) {
+                net::address a;
+                a.transport = n.tls ? net::transport::tls : net::transport::tcp;
+                a.host = n.host;
+                a.port = n.port;
+                p->c = std::make_unique<client>(ex_, a, options_.client);
+            } else {
+                p->m = options_.mesh_transport(ex_, n);
+            }
             next.push_back(std::move(p));
         }
         for (auto& p : list)
-            if (std::find(next.begin(), next.end(), p) == next.end()) p->c->close();  // calls in flight on it end connection-failed
+            if (std::find(next.begin(), next.end(), p) == next.end()) {  // calls in flight on it end connection-failed
+                if (p->c) p->c->close();
+                if (p->m) p->m->close();
+            }
         list = std::move(next);
     }
 
-    std::shared_ptr<peer> pick(const std::string& service) {
-        auto& list = peers_[service];
+    // A node to call: SXTP nodes, and Mesh-transport ones when `mesh_ok`.
+    std::shared_ptr<peer> pick(const std::string& service, bool mesh_ok) {
+        std::vector<std::shared_ptr<peer>> list;
+        for (const auto& p : peers_[service])
+            if (p->c || mesh_ok) list.push_back(p);
         if (list.empty()) return nullptr;
         const auto now = clock::now();
         std::vector<std::shared_ptr<peer>> live;

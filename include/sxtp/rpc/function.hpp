@@ -50,6 +50,8 @@ struct function_info {
     typed::plain_converter body_from_plain = nullptr;
     typed::plain_converter result_to_plain = nullptr;
     typed::plain_converter chunk_to_plain = nullptr;
+    /// Plain → typed SX for the result (the calling side).
+    typed::plain_converter result_from_plain = nullptr;
     /// The keyword name (without colon) of the params field a path
     /// parameter `cxx_name` binds.
     std::string_view (*path_keyword)(std::string_view cxx_name) = nullptr;
@@ -76,10 +78,34 @@ function_info function_of() {
     f.streams_in = client_streams<E>;
     f.params_from_plain = &typed::from_plain<typename E::params>;
     if constexpr (!std::is_same_v<typename E::body, no_body>) f.body_from_plain = &typed::from_plain<typename E::body>;
-    if constexpr (!std::is_same_v<typename E::result, no_result>) f.result_to_plain = &typed::to_plain<typename E::result>;
+    if constexpr (!std::is_same_v<typename E::result, no_result>) {
+        f.result_to_plain = &typed::to_plain<typename E::result>;
+        f.result_from_plain = &typed::from_plain<typename E::result>;
+    }
     if constexpr (!std::is_same_v<typename E::chunk, no_chunk>) f.chunk_to_plain = &typed::to_plain<typename E::chunk>;
     f.path_keyword = [](std::string_view cxx) { return detail::keyword_of_field<typename E::params>(cxx); };
     return f;
+}
+
+/// The plain payload of a typed call of E (see the table above).
+template <class E>
+sx::value plain_payload_of(const typename E::params& p, const typename E::body& b) {
+    constexpr bool has_p = !std::is_same_v<typename E::params, no_params>;
+    constexpr bool has_b = !std::is_same_v<typename E::body, no_body>;
+    sx::value params, body;
+    if constexpr (has_p) {
+        params = typed::to_sx(p);
+        typed::to_plain<typename E::params>(params);
+    }
+    if constexpr (has_b) {
+        body = typed::to_sx(b);
+        typed::to_plain<typename E::body>(body);
+    }
+    if constexpr (has_p && has_b)
+        return sx::value::dict(sx::value::make_keyword_unchecked("body"), std::move(body), sx::value::make_keyword_unchecked("params"), std::move(params));
+    else if constexpr (has_p) return params;
+    else if constexpr (has_b) return body;
+    else return sx::value();
 }
 
 /// The request a call of `f` with plain params and body makes (params a
