@@ -74,6 +74,23 @@ struct slow : endpoint<"query", "/slow"> {
     using params = slow_params;
     using result = slow_result;
 };
+struct tick_params {
+    BOOST_HANA_DEFINE_STRUCT(tick_params, (std::int64_t, n));
+};
+struct tick_done {
+    BOOST_HANA_DEFINE_STRUCT(tick_done, (std::int64_t, total));
+};
+struct restocked {
+    static constexpr std::string_view sxtp_event = "restocked";
+    BOOST_HANA_DEFINE_STRUCT(restocked, (std::int64_t, id), (sx::symbol, kind));
+};
+struct tick : endpoint<"fetch", "/ticks"> {  // a stream: n chunks, one event, then the final answer
+    static constexpr std::string_view function_name = "tick";
+    using params = tick_params;
+    using chunk = item;
+    using events = sxtp::events<restocked>;
+    using result = tick_done;
+};
 struct place_params {
     BOOST_HANA_DEFINE_STRUCT(place_params, (std::int64_t, item), (std::string, customer));
 };
@@ -129,6 +146,15 @@ int main(int argc, char** argv) {
         });
         srv.handle<create_item>([](const item& i) { return i; });
         srv.handle<echo>([](const sx::value& v) { return v; });
+        srv.handle<tick>([](const tick_params& p, sxtp::stream<tick>& out) -> asio::awaitable<tick_done> {
+            for (std::int64_t i = 0; i < std::clamp<std::int64_t>(p.n, 0, 100000); ++i) {
+                const item it = make_item(i);
+                if (!co_await out.write(it)) co_return tick_done{i};
+            }
+            const restocked r{p.n, sx::symbol("gadget")};
+            co_await out.emit(r);
+            co_return tick_done{p.n};
+        });
         srv.handle<slow>([](const slow_params& p) -> asio::awaitable<slow_result> {
             asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(std::clamp<std::int64_t>(p.ms, 0, 5000)));
             co_await t.async_wait(asio::use_awaitable);

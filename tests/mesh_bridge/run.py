@@ -130,9 +130,14 @@ class Child:
     def __init__(self, name, argv, quiet=False):
         self.name, self.argv, self.quiet = name, argv, quiet
         self.held = []
+        # Under AddressSanitizer freed memory sits in a quarantine (256 MiB by
+        # default) that VmRSS would count as the node's: keep it small, as the
+        # SXTP hostile suite does (tests/hostile/peer.hpp).
+        env = dict(os.environ)
+        env.setdefault('ASAN_OPTIONS', 'quarantine_size_mb=16:detect_leaks=1:allocator_release_to_os_interval_ms=100')
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=None, text=True, bufsize=1)
+                                         stderr=None, text=True, bufsize=1, env=env)
         except OSError as e:
             raise SetupError(f'cannot start {name} ({argv[0]}): {e}')
         self.ready = queue.Queue()
@@ -617,6 +622,24 @@ def case_peer(env, rep):
         rep.check('pipeline on one stream', check_pipeline, client, 'slow', {'ms': 300}, 'add',
                   [{'a': 1, 'b': 2}, {'a': 3, 'b': 4}], add_answer, first_slow)
         rep.check('20 concurrent channels', check_concurrent_channels, client, 20, 10)
+
+        def streaming():
+            # a streaming endpoint: one message per chunk, one per event, then the final answer
+            ch = client.open_channel()
+            ch.send('tick', {'n': 3}, {'id': 'st'})
+            partial, final = ch.recv_answer(10)
+            chunks = [m for m in partial if 'chunk' in m['metadata']]
+            events = [m for m in partial if 'event' in m['metadata']]
+            expect([m['metadata']['chunk'] for m in chunks] == [0, 1, 2], short(partial))
+            expect([m['payload']['id'] for m in chunks] == [0, 1, 2] and chunks[0]['payload']['kind'] == 'gadget', short(chunks))
+            expect(all(m['metadata'].get('id') == 'st' for m in partial), 'ids not echoed on stream messages')
+            expect(len(events) == 1 and events[0]['metadata']['event'] == 'restocked' and
+                   events[0]['payload'] == {'id': 3, 'kind': 'gadget'}, short(events))
+            expect_ok(final, 'tick final')
+            expect(strict_equal(final.get('payload'), {'total': 3}), short(final))
+            ch.end()
+            return f'{len(chunks)} chunks, {len(events)} event, final {short(final.get("payload"))}'
+        rep.check('stream answer', streaming)
 
         def ping():
             a = client.call('ping', None)
@@ -1170,6 +1193,18 @@ def case_hostile(env, rep):
         return f'{ok} served, {refused} refused'
     rep.check('(h) 200 connections at once', many_connections)
     fresh_add('(h)')
+
+    # (i) a stream answer far larger than the budget, to a client that does not read ---
+    def unread_stream():
+        c = ChannelClient(host, port, 'hostile-unread', connect_timeout=10)
+        ch = c.open_channel()
+        ch.send('tick', {'n': 100000})  # ~9 MB of chunk messages; the server holds at most its budget
+        time.sleep(3)
+        grown = rss_kib(node.pid)
+        c.close()  # the call must be cancelled, its stream let go
+        return f'VmRSS {grown} KiB while unread; connection closed'
+    rep.check('(i) 100000-chunk stream never read', unread_stream)
+    fresh_add('(i)')
 
     # (d) trickle ----------------------------------------------------------------
     trickle.join(max(0.0, 28 - (time.monotonic() - case_t0)) + 2)

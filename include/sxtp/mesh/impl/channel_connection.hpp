@@ -64,9 +64,28 @@ private:
             return n;
         }
     };
+    struct call_job;
+    // A streaming call's messages: each chunk and event an answer message
+    // of its own (metadata.chunk n / metadata.event), before the final one.
+    class channel_port final : public stream_port {
+    public:
+        channel_port(channel_connection& c, call_job& j) : c_(c), job_(j) {}
+        boost::asio::awaitable<bool> open(sxtp::response, bool) override;  // the 200 went out with the channel; no heartbeats here
+        boost::asio::awaitable<bool> send(std::variant<sxtp::chunk, sxtp::event> m) override;
+        boost::asio::awaitable<std::optional<sxtp::chunk>> receive() override { co_return std::nullopt; }
+        void refuse(sxtp::condition) override {}
+        bool opened() const noexcept override { return opened_; }
+
+    private:
+        channel_connection& c_;
+        call_job& job_;
+        std::uint64_t chunks_ = 0;
+        bool opened_ = false;
+    };
     // One call in flight.
-    struct call_job {
-        explicit call_job(const boost::asio::any_io_executor& ex) : timer(ex) {}
+    struct call_job final : stream_port_source {
+        call_job(channel_connection& c, const boost::asio::any_io_executor& ex) : timer(ex), port(c, *this) {}
+        stream_port& stream_port_for(std::uint64_t) override { return port; }
         bridged_call call;
         std::shared_ptr<channel_headers> headers;
         std::optional<call_context> ctx;
@@ -76,6 +95,7 @@ private:
         bool timed_out = false;
         boost::asio::cancellation_signal signal;
         boost::asio::steady_timer timer;
+        channel_port port;
     };
 
     static int on_begin_headers(nghttp2_session*, const nghttp2_frame* f, void* self);
@@ -126,6 +146,8 @@ private:
     boost::asio::steady_timer wake_writer_;
     boost::asio::steady_timer wake_reader_;
     boost::asio::steady_timer tick_;
+    boost::asio::steady_timer room_;  // streaming calls wait on it while the connection holds too much
+    std::size_t room_waiters_ = 0;
     bool writer_waiting_ = false, reader_waiting_ = false;
 };
 

@@ -13,7 +13,8 @@ namespace detail {
 
 inline channel_connection::channel_connection(channel_server& owner, boost::asio::ip::tcp::socket s)
     : owner_(owner), owner_alive_(owner.alive_), service_(owner.service_), limits_(owner.limits_), socket_(std::move(s)),
-      wake_writer_(socket_.get_executor()), wake_reader_(socket_.get_executor()), tick_(socket_.get_executor()) {
+      wake_writer_(socket_.get_executor()), wake_reader_(socket_.get_executor()), tick_(socket_.get_executor()),
+      room_(socket_.get_executor()) {
     boost::system::error_code ec;
     const auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
@@ -79,6 +80,7 @@ inline void channel_connection::close() {
     wake_writer_.cancel();
     wake_reader_.cancel();
     tick_.cancel();
+    room_.cancel();
     if (*owner_alive_) owner_.closed(this);
 }
 

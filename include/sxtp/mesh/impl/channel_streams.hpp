@@ -112,6 +112,7 @@ inline int channel_connection::on_stream_close(nghttp2_session*, std::int32_t id
             job->signal.emit(boost::asio::cancellation_type::terminal);
         }
     c.streams_.erase(it);
+    if (c.room_waiters_) c.room_.cancel();  // a streaming call of that stream may be waiting
     c.last_activity_ = clock::now();
     c.kick();
     return 0;
@@ -140,6 +141,7 @@ inline ssize_t channel_connection::read_data(nghttp2_session*, std::int32_t id, 
         }
     }
     if (n && c.reader_waiting_) c.wake_reader_.cancel();  // room again
+    if (n && c.room_waiters_) c.room_.cancel();
     return static_cast<ssize_t>(n);
 }
 
@@ -157,12 +159,12 @@ inline void channel_connection::dispatch(stream_state& st, std::string_view json
         answer(st.id, seq, frame_message(*refusal), true);
         return;
     }
-    auto job = std::make_shared<call_job>(socket_.get_executor());
+    auto job = std::make_shared<call_job>(*this, socket_.get_executor());
     job->call = std::move(std::get<bridged_call>(c));
-    if (job->call.function && (job->call.function->streams_out || job->call.function->streams_in)) {
+    if (job->call.function && job->call.function->streams_in) {
         answer(st.id, seq,
                frame_message(refusal_message(job->call.function_name, status_code::invalid,
-                                             make_condition(sxtp::conditions::unsupported_verb{}, "streaming endpoints are not served on the Mesh transport"),
+                                             make_condition(sxtp::conditions::unsupported_verb{}, "client-streaming endpoints are not served on the Mesh transport"),
                                              job->call.id)),
                true);
         return;
@@ -180,6 +182,7 @@ inline void channel_connection::run_call(std::shared_ptr<call_job> job) {
     call_context& ctx = *job->ctx;
     ctx.metadata_ = job->headers->metadata;
     ctx.cancelled_ = &job->cancelled;
+    ctx.ports_ = job.get();
     if (service_.observed()) ctx.started_ = clock::now();
     if (job->call.req.headers && job->call.req.headers->timeout_ms && *job->call.req.headers->timeout_ms >= 0)
         ctx.deadline = clock::now() + std::chrono::milliseconds(std::min<std::int64_t>(*job->call.req.headers->timeout_ms, 86'400'000));
@@ -189,6 +192,7 @@ inline void channel_connection::run_call(std::shared_ptr<call_job> job) {
         return;
     }
     const std::uint64_t n = next_job_++;
+    ctx.call_id_ = n;
     jobs_.emplace(n, job);
     if (ctx.deadline) {
         job->timer.expires_at(*ctx.deadline);
@@ -212,6 +216,35 @@ inline void channel_connection::run_call(std::shared_ptr<call_job> job) {
                               }
                               self->finish(*job, std::move(r));
                           }));
+}
+
+inline boost::asio::awaitable<bool> channel_connection::channel_port::open(sxtp::response, bool) {
+    opened_ = true;
+    co_return !job_.cancelled && !c_.closed_;
+}
+
+inline boost::asio::awaitable<bool> channel_connection::channel_port::send(std::variant<sxtp::chunk, sxtp::event> m) {
+    opened_ = true;
+    // Wait while the connection holds too much (a peer that does not read): its write timeout bounds this.
+    while (!job_.cancelled && !c_.closed_ && c_.held() > c_.limits_.connection_budget / 2) {
+        ++c_.room_waiters_;
+        c_.room_.expires_at(clock::time_point::max());
+        boost::system::error_code ec;
+        co_await c_.room_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        --c_.room_waiters_;
+    }
+    if (job_.cancelled || c_.closed_) co_return false;
+    channel_message msg;
+    if (auto* ch = std::get_if<sxtp::chunk>(&m)) {
+        if (ch->done.value_or(false)) co_return true;  // the final answer message ends the stream
+        msg = chunk_message(job_.call, ch->body.value_or(sx::value()), chunks_++);
+    } else {
+        const auto& ev = std::get<sxtp::event>(m);
+        if (ev.type.name() == "heartbeat") co_return true;  // HTTP/2 has its own PING
+        msg = event_message(job_.call, ev.type.name(), ev.body.value_or(sx::value()));
+    }
+    c_.answer(job_.stream, job_.seq, frame_message(msg), false);
+    co_return true;
 }
 
 inline void channel_connection::finish(call_job& job, response r) {
