@@ -134,7 +134,8 @@ class Child:
         # default) that VmRSS would count as the node's: keep it small, as the
         # SXTP hostile suite does (tests/hostile/peer.hpp).
         env = dict(os.environ)
-        env.setdefault('ASAN_OPTIONS', 'quarantine_size_mb=16:detect_leaks=1:allocator_release_to_os_interval_ms=100')
+        asan = env.get('ASAN_OPTIONS', 'detect_leaks=1')
+        env['ASAN_OPTIONS'] = (asan + ':' if asan else '') + 'quarantine_size_mb=16:allocator_release_to_os_interval_ms=100'
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=None, text=True, bufsize=1, env=env)
