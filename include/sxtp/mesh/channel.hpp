@@ -35,6 +35,8 @@ struct channel_limits {
     std::size_t max_header_bytes = 16 << 10;
     /// A message begun must be complete within this (slow peers).
     std::chrono::milliseconds message_timeout{10000};
+    /// The TLS handshake (h2 over TLS) must be done within this.
+    std::chrono::milliseconds handshake_timeout{5000};
     /// A connection with no channel open (and nothing to send) is closed after this.
     std::chrono::milliseconds idle_timeout{30000};
     /// Answers queued without a byte of them sent for this long close the connection.

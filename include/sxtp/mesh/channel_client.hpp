@@ -1,5 +1,6 @@
 // sxtp/mesh/channel_client.hpp — calls a node over seed 003's Mesh
-// transport: one HTTP/2 connection (h2c, prior knowledge) per node, a
+// transport: one HTTP/2 connection (h2c with prior knowledge, or h2 over
+// TLS) per node, a
 // `POST /channel` stream per call, length-prefixed JSON messages
 // (docs/mesh.md).
 //
@@ -23,6 +24,7 @@
 #include <sxtp/rpc/function.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <nghttp2/nghttp2.h>
@@ -42,6 +44,11 @@ struct channel_client_options {
     std::optional<std::string> bearer = {};
     /// More channel headers (lower-case names).
     std::vector<std::pair<std::string, std::string>> headers = {};
+    /// h2 over TLS with this client context (offering ALPN "h2":
+    /// `net::make_client_tls_context(cfg, "h2")`); unset: h2c. The
+    /// certificate is checked against the host unless the context is insecure.
+    std::shared_ptr<boost::asio::ssl::context> tls = {};
+    /// Connecting, the TLS handshake included.
     std::chrono::milliseconds connect_timeout{2000};
     /// Largest message accepted from the server; bytes of messages a
     /// channel holds before next() takes them (beyond: the channel fails).
@@ -122,7 +129,8 @@ response response_of(const function_info& f, const channel_message& m);
 /// headers and auth become metadata).
 channel_message message_of(const function_info& f, const sxtp::request& req, sx::value plain_payload);
 
-/// For mesh_options::mesh_transport: reach Mesh-transport nodes over HTTP/2.
+/// For mesh_options::mesh_transport: reach Mesh-transport nodes over HTTP/2
+/// (h2 over TLS for nodes announced with `mesh_tls`: `o.tls` must be set then).
 node_caller_factory http2_transport(channel_client_options o = {});
 
 } // namespace sxtp::mesh

@@ -1,5 +1,5 @@
 // sxtp/mesh/channel_server.hpp — serves a `service` over seed 003's Mesh
-// transport: HTTP/2 (h2c with prior knowledge) streams opened with
+// transport: HTTP/2 (h2c with prior knowledge, or h2 over TLS) streams opened with
 // `POST /channel`, each carrying length-prefixed JSON messages
 // (docs/mesh.md). The same typed handlers run, through the same pipeline
 // (authentication, capabilities, interceptors, metrics), as on SXTP.
@@ -22,6 +22,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 
 #include <atomic>
 #include <memory>
@@ -49,8 +50,10 @@ class channel_server {
 public:
     using executor_type = boost::asio::any_io_executor;
 
-    /// `svc` must outlive the channel server.
-    channel_server(executor_type ex, service& svc, channel_limits limits = {});
+    /// `svc` must outlive the channel server. With `tls` (a server context
+    /// selecting ALPN "h2": `net::make_server_tls_context(cfg, "h2")`) every
+    /// connection is h2 over TLS; without, h2c.
+    channel_server(executor_type ex, service& svc, channel_limits limits = {}, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
     channel_server(const channel_server&) = delete;
     channel_server& operator=(const channel_server&) = delete;
     /// Closes the listener and every connection at once.
@@ -79,6 +82,7 @@ private:
     executor_type ex_;
     service& service_;
     channel_limits limits_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
     boost::asio::ip::tcp::acceptor acceptor_;
     unsigned short port_ = 0;
     bool stopping_ = false;

@@ -44,9 +44,9 @@ struct tls_client_config {
 namespace detail {
 
 // The ALPN wire form: one length byte, then the id.
-inline std::string alpn_wire() {
-    std::string w(1, static_cast<char>(alpn_protocol.size()));
-    w += alpn_protocol;
+inline std::string alpn_wire(std::string_view id = alpn_protocol) {
+    std::string w(1, static_cast<char>(id.size()));
+    w += id;
     return w;
 }
 
@@ -57,8 +57,15 @@ inline void tls_common(boost::asio::ssl::context& ctx) {
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
 }
 
-inline int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen, void*) {
-    static const std::string ours = alpn_wire();
+// A context and the ALPN id its callback selects (kept alive with it).
+struct context_with_alpn {
+    explicit context_with_alpn(boost::asio::ssl::context::method m, std::string_view alpn) : ctx(m), wire(alpn_wire(alpn)) {}
+    boost::asio::ssl::context ctx;
+    std::string wire;
+};
+
+inline int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen, void* arg) {
+    const std::string& ours = static_cast<context_with_alpn*>(arg)->wire;
     unsigned char* selected = nullptr;
     if (SSL_select_next_proto(&selected, outlen, reinterpret_cast<const unsigned char*>(ours.data()),
                               static_cast<unsigned>(ours.size()), in, inlen) != OPENSSL_NPN_NEGOTIATED)
@@ -69,9 +76,12 @@ inline int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, c
 
 } // namespace detail
 
-/// A TLS context for servers. Throws boost::system::system_error for a bad certificate or key.
-inline std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const tls_server_config& cfg) {
-    auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+/// A TLS context for servers, selecting ALPN `alpn` (SXTP's "sxtp/1" by
+/// default; "h2" for the Mesh transport). Throws boost::system::system_error
+/// for a bad certificate or key.
+inline std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const tls_server_config& cfg, std::string_view alpn = alpn_protocol) {
+    auto owner = std::make_shared<detail::context_with_alpn>(boost::asio::ssl::context::tls_server, alpn);
+    std::shared_ptr<boost::asio::ssl::context> ctx(owner, &owner->ctx);
     detail::tls_common(*ctx);
     if (!cfg.certificate_chain_pem.empty())
         ctx->use_certificate_chain(boost::asio::buffer(cfg.certificate_chain_pem));
@@ -81,12 +91,13 @@ inline std::shared_ptr<boost::asio::ssl::context> make_server_tls_context(const 
         ctx->use_private_key(boost::asio::buffer(cfg.private_key_pem), boost::asio::ssl::context::pem);
     else
         ctx->use_private_key_file(cfg.private_key_file, boost::asio::ssl::context::pem);
-    SSL_CTX_set_alpn_select_cb(ctx->native_handle(), &detail::select_alpn, nullptr);
+    SSL_CTX_set_alpn_select_cb(ctx->native_handle(), &detail::select_alpn, owner.get());
     return ctx;
 }
 
-/// A TLS context for clients. Throws boost::system::system_error for a bad CA.
-inline std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const tls_client_config& cfg = {}) {
+/// A TLS context for clients, offering ALPN `alpn` (see above). Throws
+/// boost::system::system_error for a bad CA.
+inline std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const tls_client_config& cfg = {}, std::string_view alpn = alpn_protocol) {
     auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
     detail::tls_common(*ctx);
     if (cfg.insecure) {
@@ -100,8 +111,8 @@ inline std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const 
         else
             ctx->set_default_verify_paths();
     }
-    const std::string alpn = detail::alpn_wire();
-    SSL_CTX_set_alpn_protos(ctx->native_handle(), reinterpret_cast<const unsigned char*>(alpn.data()), static_cast<unsigned>(alpn.size()));
+    const std::string wire = detail::alpn_wire(alpn);
+    SSL_CTX_set_alpn_protos(ctx->native_handle(), reinterpret_cast<const unsigned char*>(wire.data()), static_cast<unsigned>(wire.size()));
     return ctx;
 }
 

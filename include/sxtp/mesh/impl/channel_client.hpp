@@ -142,7 +142,8 @@ namespace detail {
 // mesh_client's caller of a Mesh-transport node: one channel per call.
 class h2_node_caller final : public node_caller {
 public:
-    h2_node_caller(const boost::asio::any_io_executor& ex, const node& n, channel_client_options o) : client_(ex, n.host, n.mesh_port, std::move(o)) {}
+    h2_node_caller(const boost::asio::any_io_executor& ex, const node& n, channel_client_options o)
+        : needs_tls_(n.mesh_tls && !o.tls), client_(ex, n.host, n.mesh_port, plain_or_tls(std::move(o), n.mesh_tls)) {}
 
     boost::asio::awaitable<response> call(const function_info& f, const sxtp::request& req, sx::value payload, call_options opts) override {
         using clock = std::chrono::steady_clock;
@@ -160,6 +161,7 @@ public:
         } catch (const std::exception& e) {
             co_return condition_response(status_code::invalid, make_condition(sxtp::conditions::invalid_params{":payload", e.what()}, "the call has no JSON form"));
         }
+        if (needs_tls_) co_return failed("the node speaks h2 over TLS: set channel_client_options::tls", false);
         std::string why;
         auto ch = co_await client_.open(&why);
         if (!ch) co_return failed(why, false);
@@ -178,12 +180,17 @@ public:
     void close() override { client_.close(); }
 
 private:
+    static channel_client_options plain_or_tls(channel_client_options o, bool tls) {
+        if (!tls) o.tls = nullptr;  // an h2c node: no TLS even when a context is given
+        return o;
+    }
     static response failed(const std::string& why, bool sent) {
         condition c = make_condition(sxtp::conditions::connection_failed{why},
                                      sent ? "the connection broke before the answer came" : "could not send the request");
         c.retry = !sent;
         return condition_response(status_code::unavailable, std::move(c));
     }
+    bool needs_tls_;
     channel_client client_;
 };
 

@@ -122,6 +122,8 @@ private:
     bool paused() const { return calls_ >= limits_.max_calls || held() >= limits_.connection_budget; }
     void kick();
 
+    void run_loops();
+    boost::asio::awaitable<void> handshake();
     boost::asio::awaitable<void> read_loop();
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> watchdog();
@@ -130,7 +132,9 @@ private:
     std::shared_ptr<bool> owner_alive_;
     service& service_;
     const channel_limits& limits_;
-    boost::asio::ip::tcp::socket socket_;
+    boost::asio::ip::tcp::socket socket_;  // moved into tls_ for h2 over TLS
+    std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
+    boost::asio::ip::tcp::socket& sock() noexcept { return tls_ ? tls_->next_layer() : socket_; }
     std::string peer_;
     nghttp2_session* session_ = nullptr;
     std::map<std::int32_t, std::unique_ptr<stream_state>> streams_;

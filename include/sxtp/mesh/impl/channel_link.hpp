@@ -10,6 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sxtp/net/tls.hpp>
+
 #include <array>
 #include <cstring>
 
@@ -71,7 +73,7 @@ public:
         s->link = weak_from_this();
         const std::string authority = host + ':' + std::to_string(port);
         std::vector<std::pair<std::string, std::string>> h = {
-            {":method", "POST"}, {":scheme", "http"}, {":authority", authority}, {":path", "/channel"}, {"x-service-name", options_.service_name}};
+            {":method", "POST"}, {":scheme", tls_ ? "https" : "http"}, {":authority", authority}, {":path", "/channel"}, {"x-service-name", options_.service_name}};
         if (options_.session_id) h.emplace_back("x-session-id", *options_.session_id);
         if (options_.bearer) h.emplace_back("authorization", "Bearer " + *options_.bearer);
         for (const auto& e : options_.headers) h.push_back(e);
@@ -111,7 +113,7 @@ public:
         state_ = state::dead;
         boost::system::error_code ec;
         resolver_.cancel();
-        socket_.close(ec);
+        sock().close(ec);
         wake_writer_.cancel();
         connected_.cancel();
         for (auto& [id, s] : streams_) {
@@ -135,18 +137,23 @@ private:
             timed_out = true;
             boost::system::error_code ignored;
             resolver_.cancel();
-            socket_.close(ignored);
+            sock().close(ignored);
         });
         boost::system::error_code ec;
         auto endpoints = co_await resolver_.async_resolve(host, std::to_string(port), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (!ec) co_await boost::asio::async_connect(socket_, endpoints, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (!ec && !timed_out && options_.tls) {
+            tls_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>(std::move(socket_), *options_.tls);
+            net::prepare_client_tls(*tls_, host, SSL_CTX_get_verify_mode(options_.tls->native_handle()) != SSL_VERIFY_NONE);
+            co_await tls_->async_handshake(boost::asio::ssl::stream_base::client, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        }
         limit.cancel();
         if (state_ == state::dead) co_return;  // closed meanwhile
         if (ec || timed_out) {
-            fail(timed_out ? "connect timeout" : "connect: " + ec.message());
+            fail(timed_out ? "connect timeout" : (tls_ ? "TLS handshake: " : "connect: ") + ec.message());
             co_return;
         }
-        socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+        sock().set_option(boost::asio::ip::tcp::no_delay(true), ec);
         nghttp2_session_callbacks* cb = nullptr;
         if (nghttp2_session_callbacks_new(&cb) != 0) throw std::bad_alloc();
         nghttp2_session_callbacks_set_on_header_callback(cb, &on_header);
@@ -172,7 +179,8 @@ private:
         std::array<std::uint8_t, 16384> buf;
         while (state_ == state::up) {
             boost::system::error_code ec;
-            const std::size_t n = co_await socket_.async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            const std::size_t n = tls_ ? co_await tls_->async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec))
+                                       : co_await socket_.async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             if (ec || state_ != state::up) break;
             if (nghttp2_session_mem_recv(session_, buf.data(), n) < 0) {
                 fail("the node broke HTTP/2");
@@ -199,7 +207,8 @@ private:
             }
             if (!out.empty()) {
                 boost::system::error_code ec;
-                co_await boost::asio::async_write(socket_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                if (tls_) co_await boost::asio::async_write(*tls_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                else co_await boost::asio::async_write(socket_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
                 if (ec) break;
                 continue;
             }
@@ -293,7 +302,9 @@ private:
 
     boost::asio::any_io_executor ex_;
     channel_client_options options_;
-    boost::asio::ip::tcp::socket socket_;
+    boost::asio::ip::tcp::socket socket_;  // moved into tls_ for h2 over TLS
+    std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
+    boost::asio::ip::tcp::socket& sock() noexcept { return tls_ ? tls_->next_layer() : socket_; }
     boost::asio::ip::tcp::resolver resolver_;
     boost::asio::steady_timer wake_writer_;
     boost::asio::steady_timer connected_;

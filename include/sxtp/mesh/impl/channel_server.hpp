@@ -17,6 +17,7 @@ inline channel_connection::channel_connection(channel_server& owner, boost::asio
       room_(socket_.get_executor()) {
     boost::system::error_code ec;
     const auto ep = socket_.remote_endpoint(ec);
+    if (owner.tls_) tls_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>(std::move(socket_), *owner.tls_);
     if (!ec) {
         const std::string a = ep.address().to_string();
         peer_ = (ep.address().is_v6() ? "[" + a + "]" : a) + ':' + std::to_string(ep.port());
@@ -45,6 +46,32 @@ inline void channel_connection::start() {
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(std::min<std::size_t>(limits_.max_header_bytes, 0xFFFFFFFFu))},
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, 2);
+    if (tls_) boost::asio::co_spawn(socket_.get_executor(), handshake(), boost::asio::detached);
+    else run_loops();
+}
+
+inline boost::asio::awaitable<void> channel_connection::handshake() {
+    auto self = shared_from_this();
+    boost::asio::steady_timer limit(socket_.get_executor());
+    limit.expires_after(limits_.handshake_timeout);
+    limit.async_wait([this, self](boost::system::error_code ec) {
+        if (!ec) {
+            ++owner_.counters_.timeouts;
+            close();
+        }
+    });
+    boost::system::error_code ec;
+    co_await tls_->async_handshake(boost::asio::ssl::stream_base::server, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    limit.cancel();
+    if (ec || closed_) {
+        if (!closed_) ++owner_.counters_.protocol_errors;
+        close();
+        co_return;
+    }
+    run_loops();
+}
+
+inline void channel_connection::run_loops() {
     auto self = shared_from_this();
     boost::asio::co_spawn(socket_.get_executor(), read_loop(), [self](std::exception_ptr e) {
         if (e) self->close();
@@ -75,8 +102,8 @@ inline void channel_connection::close() {
             job->signal.emit(boost::asio::cancellation_type::terminal);
         }
     boost::system::error_code ec;
-    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    sock().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    sock().close(ec);
     wake_writer_.cancel();
     wake_reader_.cancel();
     tick_.cancel();
@@ -98,7 +125,8 @@ inline boost::asio::awaitable<void> channel_connection::read_loop() {
         }
         if (!nghttp2_session_want_read(session_)) break;
         boost::system::error_code ec;
-        const std::size_t n = co_await socket_.async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        const std::size_t n = tls_ ? co_await tls_->async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec))
+                                   : co_await socket_.async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (ec || closed_) break;
         last_activity_ = clock::now();
         const ssize_t rv = nghttp2_session_mem_recv(session_, buf.data(), n);
@@ -130,7 +158,8 @@ inline boost::asio::awaitable<void> channel_connection::write_loop() {
         }
         if (!out.empty()) {
             boost::system::error_code ec;
-            co_await boost::asio::async_write(socket_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (tls_) co_await boost::asio::async_write(*tls_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            else co_await boost::asio::async_write(socket_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
             if (ec) break;
             continue;
         }
@@ -189,8 +218,8 @@ inline boost::asio::awaitable<void> channel_connection::watchdog() {
 
 } // namespace detail
 
-inline channel_server::channel_server(executor_type ex, service& svc, channel_limits limits)
-    : ex_(std::move(ex)), service_(svc), limits_(limits), acceptor_(ex_) {}
+inline channel_server::channel_server(executor_type ex, service& svc, channel_limits limits, std::shared_ptr<boost::asio::ssl::context> tls)
+    : ex_(std::move(ex)), service_(svc), limits_(limits), tls_(std::move(tls)), acceptor_(ex_) {}
 
 inline channel_server::~channel_server() {
     *alive_ = false;

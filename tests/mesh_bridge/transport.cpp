@@ -1,0 +1,189 @@
+// The Mesh transport over real sockets, both ends sxtp: channel_client and
+// http2_transport() against channel_server, h2c and h2 over TLS, deadlines,
+// a node that is down, the TLS handshake bound, graceful shutdown.
+#include "../support/certs.hpp"
+
+#include <sxtp/mesh/channel_client.hpp>
+#include <sxtp/mesh/channel_server.hpp>
+#include <sxtp/server/server.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <catch2/catch.hpp>
+
+namespace asio = boost::asio;
+using namespace sxtp;
+using sxtp_test::make_test_certificate;
+using sxtp_test::test_certificate;
+
+namespace {
+
+struct add_params {
+    BOOST_HANA_DEFINE_STRUCT(add_params, (std::int64_t, a), (std::int64_t, b));
+};
+struct add_result {
+    BOOST_HANA_DEFINE_STRUCT(add_result, (std::int64_t, sum));
+};
+struct add : endpoint<"query", "/add"> {
+    static constexpr std::string_view function_name = "add";
+    using params = add_params;
+    using result = add_result;
+};
+struct nap_params {
+    BOOST_HANA_DEFINE_STRUCT(nap_params, (std::int64_t, ms));
+};
+struct nap : endpoint<"query", "/nap"> {
+    static constexpr std::string_view function_name = "nap";
+    using params = nap_params;
+    using result = nap_params;
+};
+
+// A service with `add` and `nap`, served over the Mesh transport (TLS when `tls`).
+struct node_under_test {
+    asio::io_context io;
+    service svc;
+    mesh::channel_server channels;
+    unsigned short port = 0;
+    explicit node_under_test(std::shared_ptr<asio::ssl::context> tls = nullptr, mesh::channel_limits limits = {})
+        : channels(io.get_executor(), svc, limits, std::move(tls)) {
+        svc.handle<add>([](const add_params& p) { return add_result{p.a + p.b}; });
+        svc.handle<nap>([](const nap_params& p) -> asio::awaitable<nap_params> {
+            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(p.ms));
+            co_await t.async_wait(asio::use_awaitable);
+            co_return p;
+        });
+        port = channels.listen("127.0.0.1", 0);
+    }
+    // Runs `body` to its end (at most 20 s).
+    void run(std::function<asio::awaitable<void>()> body) {
+        bool done = false;
+        asio::co_spawn(io, body(), [&](std::exception_ptr e) {
+            done = true;
+            channels.shutdown(std::chrono::milliseconds(0));
+            if (e) std::rethrow_exception(e);
+        });
+        io.run_for(std::chrono::seconds(20));
+        REQUIRE(done);
+    }
+    mesh::node as_node(bool tls = false) const {
+        mesh::node n;
+        n.host = "127.0.0.1";
+        n.mesh_port = port;
+        n.mesh_tls = tls;
+        return n;
+    }
+};
+
+const test_certificate& cert() {
+    static const test_certificate c = make_test_certificate();
+    return c;
+}
+
+template <class E>
+asio::awaitable<reply<E>> call_over(mesh::node_caller& c, typename E::params p, call_options opts = {}) {
+    static const function_info f = function_of<E>();
+    response r = co_await c.call(f, make_request<E>(p), plain_payload_of<E>(p, {}), opts);
+    co_return client::reply_from<E>(std::move(r));
+}
+
+} // namespace
+
+TEST_CASE("mesh transport: typed calls over h2c, several messages on one channel answered in order") {
+    node_under_test n;
+    n.run([&]() -> asio::awaitable<void> {
+        auto caller = mesh::http2_transport({.service_name = "tester"})(n.io.get_executor(), n.as_node());
+        for (int i = 0; i < 20; ++i) {
+            auto r = co_await call_over<add>(*caller, {i, 1});
+            REQUIRE(r);
+            CHECK(r->sum == i + 1);
+        }
+        mesh::channel_client c(n.io.get_executor(), "127.0.0.1", n.port, {.service_name = "tester"});
+        auto ch = co_await c.open();
+        REQUIRE(ch);
+        CHECK(ch->send({"nap", boost::json::object{{"ms", 100}}, {{"id", 1}}}));
+        CHECK(ch->send({"add", boost::json::object{{"a", 1}, {"b", 2}}, {{"id", 2}}}));
+        ch->end();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        auto first = co_await ch->next(deadline);
+        auto second = co_await ch->next(deadline);
+        auto end = co_await ch->next(deadline);
+        REQUIRE(first);
+        REQUIRE(second);
+        CHECK(first->metadata.at("id") == 1);  // the slow one first: answers keep request order
+        CHECK(second->metadata.at("id") == 2);
+        CHECK_FALSE(end);
+        CHECK(ch->error().empty());
+        CHECK(ch->http_status() == 200);
+    });
+    CHECK(n.channels.stats().calls == 22);
+}
+
+TEST_CASE("mesh transport: a deadline is kept on both ends and a node that is down is a retryable connection-failed") {
+    node_under_test n;
+    n.run([&]() -> asio::awaitable<void> {
+        auto caller = mesh::http2_transport({.service_name = "tester"})(n.io.get_executor(), n.as_node());
+        const auto t0 = std::chrono::steady_clock::now();
+        auto slow = co_await call_over<nap>(*caller, {2000}, {.timeout = std::chrono::milliseconds(200)});
+        CHECK_FALSE(slow);
+        CHECK(slow.condition().type.name() == "deadline-exceeded");
+        CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500));
+
+        mesh::node gone = n.as_node();
+        gone.mesh_port = 1;  // nothing listens there
+        auto dead = mesh::http2_transport({.service_name = "tester", .connect_timeout = std::chrono::milliseconds(500)})(n.io.get_executor(), gone);
+        auto r = co_await call_over<add>(*dead, {1, 1});
+        CHECK_FALSE(r);
+        CHECK(r.condition().type.name() == "connection-failed");
+        CHECK(r.condition().retry == true);
+
+        // a TLS node without a TLS context on the calling side: refused before anything is sent
+        auto wants_tls = mesh::http2_transport({.service_name = "tester"})(n.io.get_executor(), n.as_node(true));
+        auto t = co_await call_over<add>(*wants_tls, {1, 1});
+        CHECK_FALSE(t);
+        CHECK(t.condition().type.name() == "connection-failed");
+    });
+}
+
+TEST_CASE("mesh transport: h2 over TLS with ALPN h2, certificates checked") {
+    auto server_tls = net::make_server_tls_context(
+        {.certificate_chain_pem = cert().certificate_pem, .private_key_pem = cert().private_key_pem, .certificate_chain_file = {}, .private_key_file = {}}, "h2");
+    node_under_test n(server_tls);
+    n.run([&]() -> asio::awaitable<void> {
+        auto trusted = net::make_client_tls_context({.ca_pem = cert().certificate_pem, .ca_file = {}, .insecure = false}, "h2");
+        auto caller = mesh::http2_transport({.service_name = "tester", .tls = trusted})(n.io.get_executor(), n.as_node(true));
+        auto r = co_await call_over<add>(*caller, {40, 2});
+        REQUIRE(r);
+        CHECK(r->sum == 42);
+
+        const test_certificate other = make_test_certificate();
+        auto untrusted = net::make_client_tls_context({.ca_pem = other.certificate_pem, .ca_file = {}, .insecure = false}, "h2");
+        auto refused = mesh::http2_transport({.service_name = "tester", .tls = untrusted})(n.io.get_executor(), n.as_node(true));
+        auto bad = co_await call_over<add>(*refused, {1, 1});
+        CHECK_FALSE(bad);
+        CHECK(bad.condition().type.name() == "connection-failed");
+        CHECK(bad.condition().retry == true);
+    });
+}
+
+TEST_CASE("mesh transport: a TLS peer that never finishes its handshake is closed at the bound") {
+    auto server_tls = net::make_server_tls_context(
+        {.certificate_chain_pem = cert().certificate_pem, .private_key_pem = cert().private_key_pem, .certificate_chain_file = {}, .private_key_file = {}}, "h2");
+    mesh::channel_limits limits;
+    limits.handshake_timeout = std::chrono::milliseconds(300);
+    node_under_test n(server_tls, limits);
+    n.run([&]() -> asio::awaitable<void> {
+        asio::ip::tcp::socket s(n.io);
+        co_await s.async_connect({asio::ip::make_address("127.0.0.1"), n.port}, asio::use_awaitable);
+        const auto t0 = std::chrono::steady_clock::now();
+        char c;
+        boost::system::error_code ec;
+        co_await asio::async_read(s, asio::buffer(&c, 1), asio::redirect_error(asio::use_awaitable, ec));
+        CHECK(ec);  // closed, having sent nothing
+        const auto took = std::chrono::steady_clock::now() - t0;
+        CHECK(took >= std::chrono::milliseconds(250));
+        CHECK(took < std::chrono::seconds(3));
+    });
+    CHECK(n.channels.stats().timeouts >= 1);
+}
