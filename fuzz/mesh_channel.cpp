@@ -14,9 +14,12 @@
 #include <string_view>
 
 namespace {
-struct fz_params {
-    BOOST_HANA_DEFINE_STRUCT(fz_params, (std::int64_t, id), (std::optional<std::vector<sxtp::sx::symbol>>, tags), (std::optional<double>, w));
+struct fz_params {  // described, with initialisers (g++'s -Wmaybe-uninitialized at -O2)
+    std::int64_t id = 0;
+    std::optional<std::vector<sxtp::sx::symbol>> tags;
+    std::optional<double> w;
 };
+BOOST_DESCRIBE_STRUCT(fz_params, (), (id, tags, w))
 struct fz_body {
     static constexpr std::string_view sxtp_form = "doc";
     BOOST_HANA_DEFINE_STRUCT(fz_body, (std::string, title), (std::map<std::string, std::int64_t>, counts), (sxtp::sx::value, extra));

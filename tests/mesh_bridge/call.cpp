@@ -7,6 +7,8 @@
 //   mesh_bridge_call --redis-port P --service py-greeter
 //
 // Exits 0 when every check passes; prints one line per check.
+#include "functions.hpp"
+
 #include <sxtp/mesh/channel_client.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -15,20 +17,11 @@
 
 namespace asio = boost::asio;
 using namespace sxtp;
+using bridge_test::greet;
+using bridge_test::greeting;
 
 namespace {
 
-struct greet_params {
-    BOOST_HANA_DEFINE_STRUCT(greet_params, (std::string, name));
-};
-struct greeting {
-    BOOST_HANA_DEFINE_STRUCT(greeting, (std::string, greeting));
-};
-struct greet : endpoint<"query", "/greet"> {
-    static constexpr std::string_view function_name = "greet";
-    using params = greet_params;
-    using result = greeting;
-};
 struct fail : endpoint<"query", "/fail"> {
     static constexpr std::string_view function_name = "fail";
     using result = greeting;
@@ -114,7 +107,11 @@ int main(int argc, char** argv) {
         }
 
         // Failover: a node that is registered but dead is ejected and the call goes to the live one.
-        co_await reg.announce(mesh::announcement{service, "127.0.0.1", 0, false, 1, false, {}});  // nothing listens on port 1
+        mesh::announcement dead;  // named: g++ 12 cannot build this aggregate inside co_await
+        dead.service = service;
+        dead.host = "127.0.0.1";
+        dead.mesh_port = 1;  // nothing listens on port 1
+        co_await reg.announce(std::move(dead));
         int ok = 0;
         for (int i = 0; i < 6; ++i) {
             auto r = co_await peers.call<greet>(service, {"bob"}, {.timeout = std::chrono::seconds(5)});

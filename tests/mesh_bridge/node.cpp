@@ -6,6 +6,8 @@
 //
 // Prints "READY <sxtp_port> <h2_port> <pid>" once announced; serves until
 // SIGTERM or SIGINT, then withdraws.
+#include "functions.hpp"
+
 #include <sxtp/mesh/channel_client.hpp>
 #include <sxtp/mesh/channel_server.hpp>
 #include <sxtp/mesh/mesh_client.hpp>
@@ -23,17 +25,6 @@ using namespace sxtp;
 
 namespace bridge_test {
 
-struct add_params {
-    BOOST_HANA_DEFINE_STRUCT(add_params, (std::int64_t, a), (std::int64_t, b));
-};
-struct add_result {
-    BOOST_HANA_DEFINE_STRUCT(add_result, (std::int64_t, sum));
-};
-struct add : endpoint<"query", "/add"> {
-    static constexpr std::string_view function_name = "add";
-    using params = add_params;
-    using result = add_result;
-};
 
 struct item {
     BOOST_HANA_DEFINE_STRUCT(item, (std::int64_t, id), (std::string, name), (sx::symbol, kind), (double, price), (std::vector<std::string>, tags));
@@ -97,18 +88,7 @@ struct place_params {
 struct placed {
     BOOST_HANA_DEFINE_STRUCT(placed, (bridge_test::item, item), (std::string, customer), (std::string, greeting));
 };
-// py-greeter's function (a Mesh node written in Python from seed 003)
-struct greet_params {
-    BOOST_HANA_DEFINE_STRUCT(greet_params, (std::string, name));
-};
-struct greeting {
-    BOOST_HANA_DEFINE_STRUCT(greeting, (std::string, greeting));
-};
-struct greet : endpoint<"query", "/greet"> {
-    static constexpr std::string_view function_name = "greet";
-    using params = greet_params;
-    using result = greeting;
-};
+
 struct place : endpoint<"mutate", "/orders"> {
     static constexpr std::string_view function_name = "place";
     using params = place_params;
@@ -174,7 +154,13 @@ int main(int argc, char** argv) {
     mesh::channel_server channels(io.get_executor(), srv.service(), limits);
     const unsigned short h2 = channels.listen("127.0.0.1", 0);
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-        co_await reg.announce(mesh::announcement{name, "127.0.0.1", where.port, false, h2, false, boost::json::object{{"role", role}}});
+        mesh::announcement me;  // named: g++ 12 cannot build this aggregate inside co_await
+        me.service = name;
+        me.host = "127.0.0.1";
+        me.port = where.port;
+        me.mesh_port = h2;
+        me.metadata["role"] = role;
+        co_await reg.announce(std::move(me));
         std::cout << "READY " << where.port << ' ' << h2 << ' ' << ::getpid() << std::endl;
     }, asio::detached);
     asio::signal_set signals(io, SIGTERM, SIGINT);

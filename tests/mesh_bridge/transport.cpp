@@ -2,6 +2,7 @@
 // http2_transport() against channel_server, h2c and h2 over TLS, deadlines,
 // a node that is down, the TLS handshake bound, graceful shutdown.
 #include "../support/certs.hpp"
+#include "functions.hpp"
 
 #include <sxtp/mesh/channel_client.hpp>
 #include <sxtp/mesh/channel_server.hpp>
@@ -17,20 +18,12 @@ namespace asio = boost::asio;
 using namespace sxtp;
 using sxtp_test::make_test_certificate;
 using sxtp_test::test_certificate;
+using bridge_test::add;
+using bridge_test::add_params;
+using bridge_test::add_result;
 
 namespace {
 
-struct add_params {
-    BOOST_HANA_DEFINE_STRUCT(add_params, (std::int64_t, a), (std::int64_t, b));
-};
-struct add_result {
-    BOOST_HANA_DEFINE_STRUCT(add_result, (std::int64_t, sum));
-};
-struct add : endpoint<"query", "/add"> {
-    static constexpr std::string_view function_name = "add";
-    using params = add_params;
-    using result = add_result;
-};
 struct nap_params {
     BOOST_HANA_DEFINE_STRUCT(nap_params, (std::int64_t, ms));
 };

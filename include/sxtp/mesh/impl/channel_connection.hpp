@@ -11,13 +11,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include <nghttp2/nghttp2.h>
+#include <sxtp/mesh/impl/h2_io.hpp>
 
 #include <map>
 
 namespace sxtp::mesh::detail {
 
-class channel_connection : public std::enable_shared_from_this<channel_connection> {
+class channel_connection : public std::enable_shared_from_this<channel_connection>, h2_io {
 public:
     using clock = std::chrono::steady_clock;
 
@@ -131,12 +131,8 @@ private:
     channel_server& owner_;
     std::shared_ptr<bool> owner_alive_;
     service& service_;
-    const channel_limits& limits_;
-    boost::asio::ip::tcp::socket socket_;  // moved into tls_ for h2 over TLS
-    std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
-    boost::asio::ip::tcp::socket& sock() noexcept { return tls_ ? tls_->next_layer() : socket_; }
+    const channel_limits limits_;  // a copy: connections may outlive their server by a step
     std::string peer_;
-    nghttp2_session* session_ = nullptr;
     std::map<std::int32_t, std::unique_ptr<stream_state>> streams_;
     std::map<std::uint64_t, std::weak_ptr<call_job>> jobs_;  // by call number: cancelled on close
     std::uint64_t next_job_ = 0;

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sxtp/mesh/impl/h2_io.hpp>
 #include <sxtp/net/tls.hpp>
 
 #include <array>
@@ -37,17 +38,12 @@ struct channel_state {
     }
 };
 
-class channel_link : public std::enable_shared_from_this<channel_link> {
+class channel_link : public std::enable_shared_from_this<channel_link>, h2_io {
 public:
     using clock = std::chrono::steady_clock;
 
     channel_link(const boost::asio::any_io_executor& ex, const channel_client_options& o)
-        : ex_(ex), options_(o), socket_(ex), resolver_(ex), wake_writer_(ex), connected_(ex) {}
-    channel_link(const channel_link&) = delete;
-    channel_link& operator=(const channel_link&) = delete;
-    ~channel_link() {
-        if (session_) nghttp2_session_del(session_);
-    }
+        : h2_io(tcp::socket(ex)), ex_(ex), options_(o), resolver_(ex), wake_writer_(ex), connected_(ex) {}
 
     bool dead() const noexcept { return state_ == state::dead; }
 
@@ -143,7 +139,7 @@ private:
         auto endpoints = co_await resolver_.async_resolve(host, std::to_string(port), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (!ec) co_await boost::asio::async_connect(socket_, endpoints, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         if (!ec && !timed_out && options_.tls) {
-            tls_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>(std::move(socket_), *options_.tls);
+            use_tls(*options_.tls);
             net::prepare_client_tls(*tls_, host, SSL_CTX_get_verify_mode(options_.tls->native_handle()) != SSL_VERIFY_NONE);
             co_await tls_->async_handshake(boost::asio::ssl::stream_base::client, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         }
@@ -179,8 +175,7 @@ private:
         std::array<std::uint8_t, 16384> buf;
         while (state_ == state::up) {
             boost::system::error_code ec;
-            const std::size_t n = tls_ ? co_await tls_->async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec))
-                                       : co_await socket_.async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            const std::size_t n = co_await read_some(boost::asio::buffer(buf), ec);
             if (ec || state_ != state::up) break;
             if (nghttp2_session_mem_recv(session_, buf.data(), n) < 0) {
                 fail("the node broke HTTP/2");
@@ -195,24 +190,17 @@ private:
         std::string out;
         while (state_ == state::up) {
             out.clear();
-            while (out.size() < 65536) {
-                const std::uint8_t* p = nullptr;
-                const ssize_t n = nghttp2_session_mem_send(session_, &p);
-                if (n < 0) {
-                    fail("HTTP/2 session failed");
-                    co_return;
-                }
-                if (n == 0) break;
-                out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+            if (!gather(out)) {
+                fail("HTTP/2 session failed");
+                co_return;
             }
             if (!out.empty()) {
                 boost::system::error_code ec;
-                if (tls_) co_await boost::asio::async_write(*tls_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-                else co_await boost::asio::async_write(socket_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+                co_await write(out, ec);
                 if (ec) break;
                 continue;
             }
-            if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) break;  // GOAWAY done
+            if (session_done()) break;  // GOAWAY done
             writer_waiting_ = true;
             wake_writer_.expires_at(clock::time_point::max());
             boost::system::error_code ec;
@@ -302,13 +290,9 @@ private:
 
     boost::asio::any_io_executor ex_;
     channel_client_options options_;
-    boost::asio::ip::tcp::socket socket_;  // moved into tls_ for h2 over TLS
-    std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
-    boost::asio::ip::tcp::socket& sock() noexcept { return tls_ ? tls_->next_layer() : socket_; }
     boost::asio::ip::tcp::resolver resolver_;
     boost::asio::steady_timer wake_writer_;
     boost::asio::steady_timer connected_;
-    nghttp2_session* session_ = nullptr;
     state state_ = state::idle;
     std::string failure_;
     bool writer_waiting_ = false;

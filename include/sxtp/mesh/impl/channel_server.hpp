@@ -12,12 +12,12 @@ namespace sxtp::mesh {
 namespace detail {
 
 inline channel_connection::channel_connection(channel_server& owner, boost::asio::ip::tcp::socket s)
-    : owner_(owner), owner_alive_(owner.alive_), service_(owner.service_), limits_(owner.limits_), socket_(std::move(s)),
+    : h2_io(std::move(s)), owner_(owner), owner_alive_(owner.alive_), service_(owner.service_), limits_(owner.limits_),
       wake_writer_(socket_.get_executor()), wake_reader_(socket_.get_executor()), tick_(socket_.get_executor()),
       room_(socket_.get_executor()) {
     boost::system::error_code ec;
     const auto ep = socket_.remote_endpoint(ec);
-    if (owner.tls_) tls_ = std::make_unique<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>(std::move(socket_), *owner.tls_);
+    if (owner.tls_) use_tls(*owner.tls_);
     if (!ec) {
         const std::string a = ep.address().to_string();
         peer_ = (ep.address().is_v6() ? "[" + a + "]" : a) + ':' + std::to_string(ep.port());
@@ -38,7 +38,7 @@ inline channel_connection::channel_connection(channel_server& owner, boost::asio
     if (rv != 0) throw std::bad_alloc();
 }
 
-inline channel_connection::~channel_connection() { nghttp2_session_del(session_); }
+inline channel_connection::~channel_connection() = default;
 
 inline void channel_connection::start() {
     const nghttp2_settings_entry settings[] = {
@@ -125,8 +125,7 @@ inline boost::asio::awaitable<void> channel_connection::read_loop() {
         }
         if (!nghttp2_session_want_read(session_)) break;
         boost::system::error_code ec;
-        const std::size_t n = tls_ ? co_await tls_->async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec))
-                                   : co_await socket_.async_read_some(boost::asio::buffer(buf), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        const std::size_t n = co_await read_some(boost::asio::buffer(buf), ec);
         if (ec || closed_) break;
         last_activity_ = clock::now();
         const ssize_t rv = nghttp2_session_mem_recv(session_, buf.data(), n);
@@ -146,24 +145,14 @@ inline boost::asio::awaitable<void> channel_connection::write_loop() {
     std::string out;
     while (!closed_) {
         out.clear();
-        while (out.size() < 65536) {
-            const std::uint8_t* p = nullptr;
-            const ssize_t n = nghttp2_session_mem_send(session_, &p);
-            if (n < 0) {
-                close();
-                co_return;
-            }
-            if (n == 0) break;
-            out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
-        }
+        if (!gather(out)) break;
         if (!out.empty()) {
             boost::system::error_code ec;
-            if (tls_) co_await boost::asio::async_write(*tls_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-            else co_await boost::asio::async_write(socket_, boost::asio::buffer(out), boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            co_await write(out, ec);
             if (ec) break;
             continue;
         }
-        if (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_)) break;  // GOAWAY sent, or all done
+        if (session_done()) break;  // GOAWAY sent, or all done
         if (draining_ && streams_.empty()) break;
         writer_waiting_ = true;
         wake_writer_.expires_at(clock::time_point::max());
