@@ -250,3 +250,17 @@ TEST_CASE("mesh bridge: metadata becomes headers and auth; a bearer header appli
     REQUIRE(call);
     CHECK(sx::canonical(*call->req.auth) == R"((hmac :key-id "k" :nonce "n" :signature "00" :time 1))");
 }
+
+TEST_CASE("sx dict_of: entries in any order make the sorted dict, a later duplicate wins") {
+    std::vector<std::pair<value, value>> entries;
+    for (int i = 999; i >= 0; --i) entries.emplace_back(value::make_keyword("k" + std::to_string(i)), i);
+    entries.emplace_back(value::make_keyword("k7"), "last");
+    entries.emplace_back("a string key", 1);
+    const value d = sx::dict_of(entries);
+    value expected = value::make_dict();
+    for (auto& e : entries) expected.insert_or_assign(e.first, e.second);
+    CHECK(d == expected);
+    CHECK(d.size() == 1001);
+    CHECK(d.at("k7") == value("last"));
+    CHECK_THROWS(sx::dict_of({{value::list(1), value(2)}}));  // a list is no key
+}

@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
     mo.mesh_transport = mesh::http2_transport({.service_name = name});
     mesh::mesh_client peers(io.get_executor(), reg, mo);
     if (role == "inventory") {
-        srv.handle<add>([](const add_params& p) { return add_result{p.a + p.b}; });
+        srv.handle<add>(bridge_test::serve_add);
         srv.handle<get_item>([](const item_params& p) -> reply<get_item> {
             if (p.id == 404) return {item_missing{p.id}, "no item 404"};
             return make_item(p.id);
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
             co_return slow_result{p.ms};
         });
     } else {
-        srv.handle<add>([](const add_params& p) { return add_result{p.a + p.b}; });
+        srv.handle<add>(bridge_test::serve_add);
         srv.handle<place>([&](const place_params& p) -> asio::awaitable<reply<place>> {
             auto got = co_await peers.call<get_item>("inventory", {p.item});  // an sxtp node: over SXTP
             if (!got) co_return reply<place>::from_wire(got.status(), got.condition());

@@ -1207,6 +1207,85 @@ def case_hostile(env, rep):
     rep.check('(i) 100000-chunk stream never read', unread_stream)
     fresh_add('(i)')
 
+    # Regressions found by an attacker review (docs/mesh.md, "Limits") ----------
+    from h2.settings import SettingCodes
+
+    def wide_client(name):
+        c = ChannelClient(host, port, name, connect_timeout=10)
+        with c.conn.cond:
+            c.conn.h2.update_settings({SettingCodes.INITIAL_WINDOW_SIZE: 16 << 20})
+        c.conn.flush()
+        time.sleep(0.1)
+        return c
+
+    def descending_keys():
+        # An object with its keys in descending order was once quadratic to
+        # convert (each key inserted at the front of a sorted array): it must
+        # cost about what the same keys in ascending order cost. Timing on a
+        # busy machine: measured again (three times) before it fails.
+        def echo_time(keys):
+            obj = '{' + ','.join(f'"{k}":0' for k in keys) + '}'
+            c = wide_client('hostile-keys')
+            try:
+                ch = c.open_channel()
+                t0 = time.monotonic()
+                ch.send_raw(frame(('{"function_name":"echo","payload":%s}' % obj).encode()), timeout=30)
+                a = ch.recv(60)
+                expect_ok(a, 'echo of 5000 keys')
+                return time.monotonic() - t0
+            finally:
+                c.close()
+        keys = [f'k{i:05d}' for i in range(5000)]
+        for attempt in range(3):
+            asc, desc = echo_time(keys), echo_time(keys[::-1])
+            if desc <= 4 * asc + 0.1:
+                return f'descending {desc:.3f}s, ascending {asc:.3f}s'
+        raise CheckFailed(f'descending keys {desc:.3f}s vs ascending {asc:.3f}s (3 measurements)')
+    rep.check('(j) 5000 keys in descending order', descending_keys)
+
+    def reset_while_paused():
+        # 256 slow calls (the connection stops reading at max_calls), their stream
+        # reset in the same write: the connection must read again once they end
+        c = wide_client('hostile-paused')
+        try:
+            keep = c.open_channel()
+            keep.send('add', {'a': 1, 'b': 1})
+            keep.recv_answer(10)
+            b = c.open_channel()
+            b.send('add', {'a': 1, 'b': 1})
+            b.recv_answer(10)
+            one = frame(encode_json({'function_name': 'slow', 'payload': {'ms': 2000}}))
+            with c.conn.cond:
+                c.conn.h2.send_data(b.stream_id, one * 256)
+                c.conn.h2.reset_stream(b.stream_id, 8)
+            c.conn.flush()
+            time.sleep(2.5)
+            t0 = time.monotonic()
+            a = c.open_channel().call('add', {'a': 1, 'b': 2}, timeout=10)
+            expect(strict_equal(a.get('payload'), {'sum': 3}), short(a))
+            return f'the same connection answered after {time.monotonic() - t0:.2f}s'
+        finally:
+            c.close()
+    rep.check('(k) a stream reset while its connection is paused', reset_while_paused)
+
+    def overflowing_add():
+        with ChannelClient(host, port, 'hostile-overflow', connect_timeout=10) as c:
+            a = c.call('add', {'a': 9223372036854775807, 'b': 1}, timeout=10)
+        expect_failure(a, 'add beyond int64', 'invalid')
+        expect(node.child.alive(), 'the node died')
+        return f'{meta(a)["error"].get("type")}'
+    rep.check('(l) add beyond int64 is refused, not overflowed', overflowing_add)
+
+    def deadline_status():
+        with ChannelClient(host, port, 'hostile-deadline', connect_timeout=10) as c:
+            t0 = time.monotonic()
+            a = c.call('slow', {'ms': 2000}, {'timeout-ms': 100}, timeout=10)
+        expect(meta(a).get('status') == 'error' and meta(a).get('error', {}).get('type') == 'deadline-exceeded', short(a))
+        expect(time.monotonic() - t0 < 1.5, 'the deadline was not kept')
+        return 'deadline-exceeded at the deadline'
+    rep.check('(m) timeout-ms answers deadline-exceeded', deadline_status)
+    fresh_add('(j-m)')
+
     # (d) trickle ----------------------------------------------------------------
     trickle.join(max(0.0, 28 - (time.monotonic() - case_t0)) + 2)
     r = trickle.result

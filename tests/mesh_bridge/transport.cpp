@@ -41,7 +41,7 @@ struct node_under_test {
     unsigned short port = 0;
     explicit node_under_test(std::shared_ptr<asio::ssl::context> tls = nullptr, mesh::channel_limits limits = {})
         : channels(io.get_executor(), svc, limits, std::move(tls)) {
-        svc.handle<add>([](const add_params& p) { return add_result{p.a + p.b}; });
+        svc.handle<add>(bridge_test::serve_add);
         svc.handle<nap>([](const nap_params& p) -> asio::awaitable<nap_params> {
             asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(p.ms));
             co_await t.async_wait(asio::use_awaitable);

@@ -27,10 +27,13 @@ struct channel_limits {
     /// Requests of one connection being answered at once; beyond it the
     /// connection is not read until answers are written.
     std::size_t max_calls = 256;
-    /// Bytes held for one connection: partial messages plus answers not yet
-    /// sent. Beyond it the connection is not read; a partial message that
-    /// would pass it resets its stream.
+    /// Bytes held for one connection: partial messages, the calls in flight
+    /// (each its message's size plus 1 KiB), answers not yet sent. Beyond it
+    /// the connection is not read.
     std::size_t connection_budget = 16u << 20;
+    /// Answer bytes one stream may have queued before a streaming call
+    /// producing them waits (so a stream nobody reads holds little).
+    std::size_t stream_queue = 256u << 10;
     /// Header bytes of one stream (names and values).
     std::size_t max_header_bytes = 16 << 10;
     /// A message begun must be complete within this (slow peers).
@@ -39,8 +42,11 @@ struct channel_limits {
     std::chrono::milliseconds handshake_timeout{5000};
     /// A connection with no channel open (and nothing to send) is closed after this.
     std::chrono::milliseconds idle_timeout{30000};
-    /// Answers queued without a byte of them sent for this long close the connection.
+    /// Answers queued without a byte of them sent for this long close the
+    /// connection; so does sending them slower than `min_send_rate` bytes per
+    /// second, measured over each such period (a peer that reads a byte now and then).
     std::chrono::milliseconds write_timeout{10000};
+    std::size_t min_send_rate = 1024;
     /// Streams a peer may reset within one second before the connection is
     /// closed with ENHANCE_YOUR_CALM (rapid reset).
     std::size_t max_resets_per_second = 200;

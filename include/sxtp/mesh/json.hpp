@@ -13,7 +13,7 @@
 #ifndef SXTP_MESH_JSON_HPP
 #define SXTP_MESH_JSON_HPP
 
-#include <sxtp/sx/value.hpp>
+#include <sxtp/sx/dict_builder.hpp>
 
 #include <boost/json.hpp>
 
@@ -89,13 +89,14 @@ inline sx::value from_json_at(const boost::json::value& j, std::size_t depth, st
         return l;
     }
     const auto& o = j.get_object();
-    sx::value d = sx::value::make_dict(o.size());
+    std::vector<std::pair<sx::value, sx::value>> entries;
+    entries.reserve(o.size());
     for (const auto& e : o) {
         const std::string_view k = e.key();
         sx::value key = sx::is_valid_keyword_name(k) ? sx::value::make_keyword_unchecked(k) : sx::value(k);
-        d.insert_or_assign(std::move(key), from_json_at(e.value(), depth + 1, max_depth));
+        entries.emplace_back(std::move(key), from_json_at(e.value(), depth + 1, max_depth));
     }
-    return d;
+    return sx::dict_of(std::move(entries));  // any key order in O(n log n)
 }
 
 } // namespace detail

@@ -90,15 +90,16 @@ inline std::variant<bridged_call, channel_message> to_call(const service& svc, c
     }
 
     // metadata (but id and auth) → :headers; auth → :auth
-    sx::value hdrs = sx::value::make_dict();
+    std::vector<std::pair<sx::value, sx::value>> entries;
     for (const auto& e : m.metadata) {
         const std::string_view k = e.key();
         if (k == "id" || k == "auth") continue;
         if (!sx::is_valid_keyword_name(k)) return detail::invalid(name, call.id, ":metadata", "\"" + std::string(k.substr(0, 64)) + "\" is not a header name");
         auto v = detail::plain_of(e.value(), problem);
         if (!v) return detail::invalid(name, call.id, ":metadata " + std::string(k), problem);
-        hdrs.insert_or_assign(sx::value::make_keyword_unchecked(k), std::move(*v));
+        entries.emplace_back(sx::value::make_keyword_unchecked(k), std::move(*v));
     }
+    sx::value hdrs = sx::dict_of(std::move(entries));  // any key order in O(n log n)
     if (!hdrs.empty()) {
         typed::from_plain<sxtp::headers>(hdrs);
         auto decoded = typed::try_from_sx<sxtp::headers>(hdrs);

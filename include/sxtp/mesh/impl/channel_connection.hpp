@@ -6,6 +6,8 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,6 +15,7 @@
 
 #include <sxtp/mesh/impl/h2_io.hpp>
 
+#include <algorithm>
 #include <map>
 
 namespace sxtp::mesh::detail {
@@ -42,6 +45,7 @@ private:
         std::size_t header_bytes = 0;
         std::shared_ptr<channel_headers> headers = std::make_shared<channel_headers>();
         bool accepted = false;   // answered 200: a channel
+        bool named = false;      // x-service-name seen (a repeat is ignored)
         bool broken = false;     // refused something fatal: no more messages read
         bool peer_ended = false; // the peer's END_STREAM
         bool reset_sent = false;
@@ -91,6 +95,7 @@ private:
         std::optional<call_context> ctx;
         std::int32_t stream = 0;
         std::uint64_t seq = 0;
+        std::size_t weight = 0;  // what it counts against the connection budget
         bool cancelled = false;
         bool timed_out = false;
         boost::asio::cancellation_signal signal;
@@ -137,11 +142,14 @@ private:
     std::map<std::uint64_t, std::weak_ptr<call_job>> jobs_;  // by call number: cancelled on close
     std::uint64_t next_job_ = 0;
     std::size_t calls_ = 0;
+    std::size_t in_flight_bytes_ = 0;  // the calls' weights
     bool closed_ = false;
     bool draining_ = false;
     clock::time_point drain_deadline_{};
     clock::time_point last_activity_ = clock::now();
     clock::time_point last_progress_ = clock::now();  // a byte of an answer left a queue
+    clock::time_point rate_window_ = clock::now();    // since when the bytes below were sent while queued
+    std::size_t rate_bytes_ = 0;
     std::size_t resets_ = 0;                            // peer resets this second
     boost::asio::steady_timer wake_writer_;
     boost::asio::steady_timer wake_reader_;

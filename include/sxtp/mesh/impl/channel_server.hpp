@@ -187,8 +187,20 @@ inline boost::asio::awaitable<void> channel_connection::watchdog() {
             if (st->accepted && !st->broken && st->framer.partial() && now - st->partial_since > limits_.message_timeout)
                 fail_stream(*st, status_code::error, make_condition(sxtp::conditions::deadline_exceeded{}, "the message did not arrive in time"));
         }
-        if (!queued) last_progress_ = now;
-        if (queued && now - last_progress_ > limits_.write_timeout) {  // the peer does not read its answers
+        if (!queued) {
+            last_progress_ = now;
+            rate_window_ = now;
+            rate_bytes_ = 0;
+        }
+        const bool stalled = queued && now - last_progress_ > limits_.write_timeout;  // the peer does not read its answers
+        bool crawling = false;  // or reads them a byte now and then
+        if (queued && now - rate_window_ >= limits_.write_timeout) {
+            const auto secs = static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(now - rate_window_).count());
+            crawling = rate_bytes_ < limits_.min_send_rate * secs;
+            rate_window_ = now;
+            rate_bytes_ = 0;
+        }
+        if (stalled || crawling) {
             ++owner_.counters_.timeouts;
             close();
             co_return;

@@ -32,7 +32,9 @@ inline int channel_connection::on_header(nghttp2_session*, const nghttp2_frame* 
     else if (n == "authorization") {
         if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) st->headers->bearer = std::string(v.substr(7));
     } else if (n == "x-service-name") {
-        st->headers->metadata.insert(st->headers->metadata.begin(), {std::string(n), std::string(v)});
+        if (st->named) return 0;  // the first one counts
+        st->named = true;
+        st->headers->metadata.emplace_back(std::string(n), std::string(v));
     } else {
         st->headers->metadata.emplace_back(std::string(n), std::string(v));
     }
@@ -41,6 +43,7 @@ inline int channel_connection::on_header(nghttp2_session*, const nghttp2_frame* 
 
 inline int channel_connection::on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* self) {
     auto& c = *static_cast<channel_connection*>(self);
+    if (f->hd.type == NGHTTP2_RST_STREAM) ++c.resets_;  // any code: a reset stream costs us all the same
     if (f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA) return 0;
     stream_state* st = c.find(f->hd.stream_id);
     if (!st) return 0;
@@ -51,9 +54,12 @@ inline int channel_connection::on_frame_recv(nghttp2_session*, const nghttp2_fra
 
 inline void channel_connection::headers_done(stream_state& st) {
     const char* status = nullptr;
+    auto& md = st.headers->metadata;
+    const auto name = std::find_if(md.begin(), md.end(), [](const auto& h) { return h.first == "x-service-name"; });
+    if (name != md.end()) std::rotate(md.begin(), name, name + 1);  // x-service-name first
     if (st.path != "/channel") status = "404";
     else if (st.method != "POST") status = "405";
-    else if (st.headers->metadata.empty() || st.headers->metadata.front().first != "x-service-name") status = "400";
+    else if (!st.named) status = "400";
     auto nv = [](const char* n, const char* v) {
         return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(n)), reinterpret_cast<std::uint8_t*>(const_cast<char*>(v)),
                           std::strlen(n), std::strlen(v), NGHTTP2_NV_FLAG_NONE};
@@ -105,7 +111,7 @@ inline int channel_connection::on_stream_close(nghttp2_session*, std::int32_t id
     auto& c = *static_cast<channel_connection*>(self);
     const auto it = c.streams_.find(id);
     if (it == c.streams_.end()) return 0;
-    if (error_code != NGHTTP2_NO_ERROR && !it->second->reset_sent) ++c.resets_;
+    (void)error_code;
     for (auto& [n, weak] : c.jobs_)
         if (auto job = weak.lock(); job && job->stream == id) {
             job->cancelled = true;
@@ -126,7 +132,10 @@ inline ssize_t channel_connection::read_data(nghttp2_session*, std::int32_t id, 
     const std::size_t n = std::min(length, st->out.size() - st->sent);
     std::memcpy(buf, st->out.data() + st->sent, n);
     st->sent += n;
-    if (n) c.last_progress_ = clock::now();
+    if (n) {
+        c.last_progress_ = clock::now();
+        c.rate_bytes_ += n;
+    }
     if (st->sent == st->out.size()) {
         st->out.clear();
         st->sent = 0;
@@ -172,6 +181,8 @@ inline void channel_connection::dispatch(stream_state& st, std::string_view json
     job->headers = st.headers;
     job->stream = st.id;
     job->seq = seq;
+    job->weight = json.size() + 1024;  // the request as parsed and its call state: counted while it runs
+    in_flight_bytes_ += job->weight;
     ++st.calls;
     ++calls_;
     run_call(std::move(job));
@@ -199,6 +210,7 @@ inline void channel_connection::run_call(std::shared_ptr<call_job> job) {
         job->timer.async_wait([weak = std::weak_ptr<call_job>(job)](boost::system::error_code ec) {
             if (auto j = weak.lock(); j && !ec) {
                 j->timed_out = true;
+                j->cancelled = true;  // a stream's writes fail from now on
                 j->signal.emit(boost::asio::cancellation_type::terminal);
             }
         });
@@ -207,13 +219,11 @@ inline void channel_connection::run_call(std::shared_ptr<call_job> job) {
                           boost::asio::bind_cancellation_slot(job->signal.slot(), [self = shared_from_this(), job, n](std::exception_ptr e, response r) {
                               self->jobs_.erase(n);
                               job->timer.cancel();
-                              if (e) {
-                                  if (job->timed_out)
-                                      r = condition_response(status_code::error,
-                                                             make_condition(sxtp::conditions::deadline_exceeded{}, "deadline exceeded"));
-                                  else
-                                      r = condition_response(status_code::error, make_condition(sxtp::conditions::cancelled{}, "cancelled"));
-                              }
+                              // A handler cut short answers what cut it short, whatever it made of the cancellation.
+                              if (job->timed_out)
+                                  r = condition_response(status_code::error, make_condition(sxtp::conditions::deadline_exceeded{}, "deadline exceeded"));
+                              else if (e || job->cancelled)
+                                  r = condition_response(status_code::error, make_condition(sxtp::conditions::cancelled{}, "cancelled"));
                               self->finish(*job, std::move(r));
                           }));
 }
@@ -225,8 +235,15 @@ inline boost::asio::awaitable<bool> channel_connection::channel_port::open(sxtp:
 
 inline boost::asio::awaitable<bool> channel_connection::channel_port::send(std::variant<sxtp::chunk, sxtp::event> m) {
     opened_ = true;
-    // Wait while the connection holds too much (a peer that does not read): its write timeout bounds this.
-    while (!job_.cancelled && !c_.closed_ && c_.held() > c_.limits_.connection_budget / 2) {
+    // Let the executor's other work run between two messages: one stream does not starve the others.
+    co_await boost::asio::post(co_await boost::asio::this_coro::executor, boost::asio::use_awaitable);
+    // Wait while this stream's answers are not taken (or the connection holds
+    // too much): the write timeout and minimum rate bound how long.
+    auto queued = [this] {
+        const stream_state* st = c_.find(job_.stream);
+        return st ? st->out.size() - st->sent : std::size_t{0};
+    };
+    while (!job_.cancelled && !c_.closed_ && (queued() > c_.limits_.stream_queue || c_.held() > c_.limits_.connection_budget / 2)) {
         ++c_.room_waiters_;
         c_.room_.expires_at(clock::time_point::max());
         boost::system::error_code ec;
@@ -249,8 +266,11 @@ inline boost::asio::awaitable<bool> channel_connection::channel_port::send(std::
 
 inline void channel_connection::finish(call_job& job, response r) {
     --calls_;
+    in_flight_bytes_ -= job.weight;
+    job.weight = 0;
     if (stream_state* st = find(job.stream)) --st->calls;
     if (closed_) return;
+    kick();  // a paused reader may go on: one call fewer, its bytes released
     service_.observe(*job.ctx, r);
     std::string bytes = frame_message(answer_message(job.call, r));
     service_.record(*job.ctx, r.status.code(), bytes.size());
@@ -285,7 +305,7 @@ inline void channel_connection::fail_stream(stream_state& st, status_code s, con
 }
 
 inline std::size_t channel_connection::held() const {
-    std::size_t n = 0;
+    std::size_t n = in_flight_bytes_;
     for (const auto& [id, st] : streams_) n += st->held();
     return n;
 }

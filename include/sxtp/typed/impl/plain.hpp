@@ -2,6 +2,8 @@
 #ifndef SXTP_TYPED_IMPL_PLAIN_HPP
 #define SXTP_TYPED_IMPL_PLAIN_HPP
 
+#include <sxtp/sx/dict_builder.hpp>
+
 #include <charconv>
 
 namespace sxtp::typed {
@@ -40,13 +42,14 @@ sx::value typed_key(const sx::value& k) {
 // Rebuilds dict `v` with each key passed through `key` and each value through `val`.
 template <class KeyFn, class ValFn>
 void rebuild_dict(sx::value& v, KeyFn key, ValFn val) {
-    sx::value out = sx::value::make_dict(v.size());
+    std::vector<std::pair<sx::value, sx::value>> entries;  // new keys sort differently: built in one go
+    entries.reserve(v.size());
     for (auto e : v.entries()) {
         sx::value item = std::move(e.val);
         val(item);
-        out.insert_or_assign(key(e.key), std::move(item));
+        entries.emplace_back(key(e.key), std::move(item));
     }
-    v = std::move(out);
+    v = sx::dict_of(std::move(entries));
 }
 
 // Applies f<M>(value) to the dict entry of each field of struct T present in `dict`.
@@ -80,10 +83,11 @@ void to_plain(sx::value& v) {
         if constexpr (is_form_struct<T>) {
             // (head :k v … rest…) → {"k": v, …, "rest-field": [rest…]}
             if (!v.is_list() || v.empty()) return;
-            sx::value dict = sx::value::make_dict();
+            std::vector<std::pair<sx::value, sx::value>> entries;
             const auto items = v.items();
             std::size_t i = 1;
-            for (; i + 1 < items.size() && items[i].is_keyword(); i += 2) dict.insert_or_assign(items[i], items[i + 1]);
+            for (; i + 1 < items.size() && items[i].is_keyword(); i += 2) entries.emplace_back(items[i], items[i + 1]);
+            sx::value dict = sx::dict_of(std::move(entries));
             if (i < items.size()) {
                 sx::value rest = sx::value::make_list(items.size() - i);
                 for (; i < items.size(); ++i) rest.push_back(items[i]);
