@@ -9,7 +9,7 @@
 // Exits 0 when every check passes; prints one line per check.
 #include "functions.hpp"
 
-#include <sxtp/mesh/channel_client.hpp>
+#include <sxtp/mesh/channel_stream.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -35,6 +35,12 @@ struct count_total {
 struct count : endpoint<"query", "/count"> {
     static constexpr std::string_view function_name = "count";
     using params = count_params;
+    using result = count_total;
+};
+struct count_stream : endpoint<"query", "/count"> {  // the same function read as a stream
+    static constexpr std::string_view function_name = "count";
+    using params = count_params;
+    using chunk = std::int64_t;
     using result = count_total;
 };
 struct who {
@@ -89,22 +95,12 @@ int main(int argc, char** argv) {
 
         // Several messages on one channel read as a stream: chunks, then the final answer.
         mesh::channel_client direct(io.get_executor(), nodes[0].host, nodes[0].mesh_port, {.service_name = "sxtp-caller"});
-        auto ch = co_await direct.open();
-        check(ch != nullptr, "a channel opens");
-        if (ch) {
-            static const function_info fi = function_of<count>();
-            ch->send(mesh::message_of(fi, make_request<count>(count_params{4}), plain_payload_of<count>(count_params{4}, {})));
-            ch->end();
-            std::vector<std::int64_t> chunks;
-            std::optional<mesh::channel_message> last;
-            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-            while (auto msg = co_await ch->next(deadline)) {
-                if (msg->metadata.contains("chunk")) chunks.push_back(msg->payload.as_int64());
-                else last = std::move(msg);
-            }
-            check(chunks == std::vector<std::int64_t>{0, 1, 2, 3}, "count 4: four chunk messages in order");
-            check(last && client::reply_from<count>(mesh::response_of(fi, *last))->total == 4, "count 4: then the final answer");
-        }
+        auto s = co_await mesh::open_stream<count_stream>(direct, count_params{4});
+        std::vector<std::int64_t> chunks;
+        while (auto n = co_await s.next()) chunks.push_back(*n);
+        check(chunks == std::vector<std::int64_t>{0, 1, 2, 3}, "count 4 as a stream: four typed chunks in order");
+        const auto total = s.result();
+        check(s.ok() && total && total->total == 4, "count 4 as a stream: then the final answer");
 
         // Failover: a node that is registered but dead is ejected and the call goes to the live one.
         mesh::announcement dead;  // named: g++ 12 cannot build this aggregate inside co_await

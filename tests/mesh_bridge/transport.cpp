@@ -4,7 +4,7 @@
 #include "../support/certs.hpp"
 #include "functions.hpp"
 
-#include <sxtp/mesh/channel_client.hpp>
+#include <sxtp/mesh/channel_stream.hpp>
 #include <sxtp/mesh/channel_server.hpp>
 #include <sxtp/server/server.hpp>
 
@@ -33,7 +33,25 @@ struct nap : endpoint<"query", "/nap"> {
     using result = nap_params;
 };
 
-// A service with `add` and `nap`, served over the Mesh transport (TLS when `tls`).
+struct tick_params {
+    BOOST_HANA_DEFINE_STRUCT(tick_params, (std::int64_t, n));
+};
+struct tock {
+    static constexpr std::string_view sxtp_event = "tock";
+    BOOST_HANA_DEFINE_STRUCT(tock, (sx::symbol, kind), (std::int64_t, at));
+};
+struct tick_chunk {
+    BOOST_HANA_DEFINE_STRUCT(tick_chunk, (std::int64_t, i), (sx::symbol, parity));
+};
+struct ticks : endpoint<"fetch", "/ticks"> {
+    static constexpr std::string_view function_name = "ticks";
+    using params = tick_params;
+    using chunk = tick_chunk;
+    using events = sxtp::events<tock>;
+    using result = tick_params;
+};
+
+// A service with `add`, `nap` and the stream `ticks`, served over the Mesh transport (TLS when `tls`).
 struct node_under_test {
     asio::io_context io;
     service svc;
@@ -45,6 +63,17 @@ struct node_under_test {
         svc.handle<nap>([](const nap_params& p) -> asio::awaitable<nap_params> {
             asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(p.ms));
             co_await t.async_wait(asio::use_awaitable);
+            co_return p;
+        });
+        svc.handle<ticks>([](const tick_params& p, sxtp::stream<ticks>& out) -> asio::awaitable<tick_params> {
+            for (std::int64_t i = 0; i < p.n; ++i) {
+                const tick_chunk c{i, sx::symbol(i % 2 ? "odd" : "even")};
+                if (!co_await out.write(c)) co_return tick_params{i};
+                if (i == 1) {
+                    const tock t{sx::symbol("half"), i};
+                    co_await out.emit(t);
+                }
+            }
             co_return p;
         });
         port = channels.listen("127.0.0.1", 0);
@@ -179,4 +208,38 @@ TEST_CASE("mesh transport: a TLS peer that never finishes its handshake is close
         CHECK(took < std::chrono::seconds(3));
     });
     CHECK(n.channels.stats().timeouts >= 1);
+}
+
+TEST_CASE("mesh transport: a streaming endpoint's chunks and events arrive typed, then its answer") {
+    node_under_test n;
+    n.run([&]() -> asio::awaitable<void> {
+        mesh::channel_client c(n.io.get_executor(), "127.0.0.1", n.port, {.service_name = "tester"});
+        auto s = co_await mesh::open_stream<ticks>(c, tick_params{4});
+        std::vector<std::int64_t> got;
+        std::vector<std::string> parity;
+        int tocks = 0;
+        while (auto item = co_await s.next()) {
+            if (auto* ch = std::get_if<tick_chunk>(&*item)) {
+                got.push_back(ch->i);
+                parity.emplace_back(ch->parity.name());
+            } else if (auto* t = std::get<1>(*item).get<tock>()) {
+                CHECK(t->kind == sx::symbol("half"));  // a symbol again, through JSON
+                CHECK(t->at == 1);
+                ++tocks;
+            }
+        }
+        CHECK(got == std::vector<std::int64_t>{0, 1, 2, 3});
+        CHECK(parity == std::vector<std::string>{"even", "odd", "even", "odd"});
+        CHECK(tocks == 1);
+        REQUIRE(s.ok());
+        CHECK(s.result()->n == 4);
+
+        // a node that is not there: the stream has failed before it began, retryable
+        mesh::channel_client gone(n.io.get_executor(), "127.0.0.1", 1, {.service_name = "tester", .connect_timeout = std::chrono::milliseconds(500)});
+        auto f = co_await mesh::open_stream<ticks>(gone, tick_params{1});
+        const auto none = co_await f.next();
+        CHECK_FALSE(none);
+        CHECK_FALSE(f.ok());
+        CHECK(f.result().condition().type.name() == "connection-failed");
+    });
 }
