@@ -8,7 +8,9 @@
 //   srv.handle<get_item>(…);
 //   sxtp::mesh::channel_server channels(io.get_executor(), srv.service());
 //   unsigned short h2_port = channels.listen("127.0.0.1", 0);
-//   co_await registry.announce({.service = "inventory", …, .mesh_port = h2_port});
+//   mesh::announcement me;                          // named (g++ 12: no aggregate inside co_await)
+//   me.service = "inventory"; me.host = "127.0.0.1"; me.port = sxtp_port; me.mesh_port = h2_port;
+//   co_await registry.announce(std::move(me));
 //
 // HTTP/2 itself is nghttp2's (its session enforces the protocol; this file
 // moves bytes and maps streams to calls). Every limit of channel_limits
