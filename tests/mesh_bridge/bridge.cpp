@@ -264,3 +264,14 @@ TEST_CASE("sx dict_of: entries in any order make the sorted dict, a later duplic
     CHECK(d.at("k7") == value("last"));
     CHECK_THROWS(sx::dict_of({{value::list(1), value(2)}}));  // a list is no key
 }
+
+namespace {
+struct named_ping : endpoint<"query", "/p"> {
+    static constexpr std::string_view function_name = "ping";
+};
+} // namespace
+
+TEST_CASE("mesh bridge: the built-in function names cannot be taken") {
+    service s;
+    CHECK_THROWS_AS(s.handle<named_ping>([] { return no_result{}; }), std::invalid_argument);
+}

@@ -243,3 +243,40 @@ TEST_CASE("mesh transport: a streaming endpoint's chunks and events arrive typed
         CHECK(f.result().condition().type.name() == "connection-failed");
     });
 }
+
+TEST_CASE("mesh transport: a seed-003 answer without status is a success; a bearer token stays off h2c") {
+    static const function_info f = function_of<add>();
+    const auto plain = mesh::response_of(f, {"add", boost::json::object{{"sum", 5}}, {}});
+    auto r = client::reply_from<add>(plain);
+    REQUIRE(r);
+    CHECK(r->sum == 5);
+    const auto failed = mesh::response_of(f, {"add", nullptr, {{"error", boost::json::object{{"type", "bad-name"}, {"message", "no"}}}}});
+    CHECK(client::reply_from<add>(failed).condition().type.name() == "bad-name");
+
+    node_under_test n;
+    n.run([&]() -> asio::awaitable<void> {
+        auto leaky = mesh::http2_transport({.service_name = "tester", .bearer = "secret"})(n.io.get_executor(), n.as_node());
+        auto refused = co_await call_over<add>(*leaky, {1, 1});
+        CHECK_FALSE(refused);
+        CHECK(refused.condition().type.name() == "connection-failed");
+        auto trusted = mesh::http2_transport({.service_name = "tester", .bearer = "secret", .allow_plaintext_credentials = true})(n.io.get_executor(),
+                                                                                                                                 n.as_node());
+        auto ok = co_await call_over<add>(*trusted, {1, 1});
+        CHECK(ok);  // no security policy here: the token is carried and not needed
+    });
+}
+
+namespace {
+struct guarded : endpoint<"query", "/guarded"> {
+    static constexpr std::string_view function_name = "guarded";
+    using capabilities = sxtp::capabilities<"admin">;
+};
+} // namespace
+
+TEST_CASE("mesh transport: a route requiring capabilities nothing checks is not served") {
+    asio::io_context io;
+    service svc;
+    svc.handle<guarded>([] { return no_result{}; });
+    mesh::channel_server channels(io.get_executor(), svc);
+    CHECK_THROWS_AS(channels.listen("127.0.0.1", 0), std::logic_error);
+}

@@ -8,7 +8,7 @@
 //   auto ch = co_await c.open();                     // a channel
 //   ch->send({"greet", json::object{{"name", "ada"}}, {}});
 //   ch->end();                                       // our half is done
-//   while (auto m = co_await ch->next()) use(*m);    // every answer message, then nullopt
+//   while (auto m = co_await ch->next(deadline)) use(*m);  // every answer message, then nullopt
 //
 // With mesh_client, http2_transport() lets `mesh_client::call<E>` reach
 // nodes that speak only the Mesh transport (balancing, failover and safe
@@ -40,8 +40,11 @@ struct channel_client_options {
     std::string service_name = "sxtp";
     /// `x-session-id`, when set.
     std::optional<std::string> session_id = {};
-    /// `authorization: Bearer …`, when set.
+    /// `authorization: Bearer …`, when set: over h2 (TLS) only, unless
+    /// allow_plaintext_credentials (then h2c too). mesh_options::client's
+    /// credentials apply to SXTP nodes; this applies to Mesh-transport nodes.
     std::optional<std::string> bearer = {};
+    bool allow_plaintext_credentials = false;
     /// More channel headers (lower-case names).
     std::vector<std::pair<std::string, std::string>> headers = {};
     /// h2 over TLS with this client context (offering ALPN "h2":
@@ -122,7 +125,8 @@ private:
 /// The answer message `m` of a call of `f` as an SXTP response: the status
 /// from `metadata.status`, a condition from `metadata.error`, the body from
 /// `payload` made typed again (sxtp/typed/plain.hpp). An answer that says
-/// neither status nor error is a malformed-result.
+/// neither status nor error (a node written to seed 003 alone) is a
+/// success carrying its payload.
 response response_of(const function_info& f, const channel_message& m);
 
 /// The message of a typed call of `f` (payload per docs/mesh.md; `req`'s

@@ -16,7 +16,11 @@
 // moves bytes and maps streams to calls). Every limit of channel_limits
 // applies to every connection; nothing a peer sends is held beyond them.
 // Threading: the executor must run on one thread at a time (as the
-// server's). Needs the sxtp::mesh_http2 target.
+// server's; the service may be shared with a server on several workers).
+// Shut it down with the server: `channels.shutdown(drain)` beside
+// `srv.shutdown(drain)`. Needs the sxtp::mesh_http2 target (CMake:
+// `target_link_libraries(app PRIVATE sxtp::mesh_http2)` after
+// `find_package(sxtp CONFIG)`, or in the build tree).
 #ifndef SXTP_MESH_CHANNEL_SERVER_HPP
 #define SXTP_MESH_CHANNEL_SERVER_HPP
 
@@ -62,7 +66,9 @@ public:
     ~channel_server();
 
     /// Listens on host:port (port 0: a free one) and starts accepting;
-    /// returns the bound port. Throws boost::system::system_error.
+    /// returns the bound port. Throws boost::system::system_error, and
+    /// std::logic_error when a route requires capabilities that nothing
+    /// would check (as server::listen).
     unsigned short listen(const std::string& host, unsigned short port);
     /// The bound port (0 before listen()).
     unsigned short port() const noexcept { return port_; }

@@ -121,10 +121,15 @@ private:
 
 /// Opens a channel to `node`, sends a call of streaming endpoint E, and
 /// returns its stream (one that already failed when the node cannot be
-/// reached). `opts.timeout` bounds the whole stream (default 30 s).
+/// reached). `opts.timeout` bounds the whole stream — 30 s when not given:
+/// pass a longer one for long-lived streams (it is also sent as `timeout-ms`).
+/// (Braces build params and body inside the call: safe under g++ 12, typed/call_arg.hpp.)
 template <class E>
-boost::asio::awaitable<channel_stream<E>> open_stream(channel_client& node, typename E::params params, typename E::body body = {}, call_options opts = {}) {
+boost::asio::awaitable<channel_stream<E>> open_stream(channel_client& node, call_arg<typename E::params> p, call_arg<typename E::body> b = {},
+                                                      call_options opts = {}) {
     static const function_info f = function_of<E>();
+    const typename E::params params = std::move(p).take();
+    const typename E::body body = std::move(b).take();
     const auto deadline = std::chrono::steady_clock::now() + opts.timeout.value_or(std::chrono::milliseconds(30000));
     sxtp::request req;
     if (opts.headers || opts.timeout) {

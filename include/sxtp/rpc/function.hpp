@@ -15,7 +15,7 @@
 // plain form of sxtp/typed/plain.hpp:
 //
 //   params  body   payload
-//   —       —      null (anything else is refused)
+//   —       —      null, absent or {} (anything else is refused)
 //   P       —      the params dict               {"id": 7, "fields": ["title"]}
 //   —       B      the body                      whatever B is
 //   P       B      both                          {"params": {…}, "body": …}

@@ -12,7 +12,7 @@
 //   form struct (sxtp_form)  (hmac :key-id "k" …)     {"key-id": "k", …}  (the head is the type's)
 //   double                   1.0                      1.0  (an integer is read as a float)
 //   std::map<K, V>           {"a" 1} / {3 1}          {"a": 1} / {"3": 1}  (keys as text, read back as K)
-//   sx::value (any)          foo / :foo / (f :a 1)    "foo" / ":foo" / ["foo", ":a", 1]
+//   sx::value (any)          foo / :foo / (f :a 1)    "foo" / ":foo" / ["f", ":a", 1]
 //
 // `any` positions (and variants, and user conversions) are left as they
 // are: the JSON writer turns their symbols into "name" and keywords into

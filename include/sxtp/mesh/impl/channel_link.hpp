@@ -71,7 +71,13 @@ public:
         std::vector<std::pair<std::string, std::string>> h = {
             {":method", "POST"}, {":scheme", tls_ ? "https" : "http"}, {":authority", authority}, {":path", "/channel"}, {"x-service-name", options_.service_name}};
         if (options_.session_id) h.emplace_back("x-session-id", *options_.session_id);
-        if (options_.bearer) h.emplace_back("authorization", "Bearer " + *options_.bearer);
+        if (options_.bearer) {
+            if (!tls_ && !options_.allow_plaintext_credentials) {
+                why = "refusing to send a bearer token over h2c (set allow_plaintext_credentials for a network you trust)";
+                return nullptr;
+            }
+            h.emplace_back("authorization", "Bearer " + *options_.bearer);
+        }
         for (const auto& e : options_.headers) h.push_back(e);
         std::vector<nghttp2_nv> nva;
         for (auto& [n, v] : h)

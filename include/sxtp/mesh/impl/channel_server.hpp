@@ -230,6 +230,10 @@ inline channel_server::~channel_server() {
 }
 
 inline unsigned short channel_server::listen(const std::string& host, unsigned short port) {
+    if (const auto unchecked = service_.unchecked_route())  // as server::listen: never serve capabilities nobody checks
+        throw std::logic_error("sxtp: " + *unchecked +
+                               " requires capabilities but the service has no security policy to check them: set server_options::security, "
+                               "or server_options::trusted_network = true to serve it to every caller");
     const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(host), port);
     acceptor_.open(ep.protocol());
     acceptor_.set_option(boost::asio::ip::tcp::acceptor::reuse_address(true));

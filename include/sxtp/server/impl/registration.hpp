@@ -56,6 +56,8 @@ inline void service::handle_raw(std::string_view verb, std::string_view pattern,
 template <class E>
 inline void service::add_function() {
     function_info f = function_of<E>();
+    if (f.name == "ping" || f.name == "health")
+        throw std::invalid_argument("sxtp: the function name \"" + f.name + "\" is a built-in; give the endpoint another function_name");
     if (functions_.contains(f.name))
         throw std::invalid_argument("sxtp: two endpoints have the function name \"" + f.name + "\"; give one a function_name of its own");
     std::string name = f.name;
