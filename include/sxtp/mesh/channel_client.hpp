@@ -129,6 +129,12 @@ private:
 /// success carrying its payload.
 response response_of(const function_info& f, const channel_message& m);
 
+/// The answer of a call that got no answer message: deadline-exceeded when
+/// `ch` timed out, else connection-failed (`:retry true` when nothing was
+/// written) naming why — `not_opened` for a channel that could not be made
+/// (`ch` null), a refused channel's HTTP status, or the channel's error.
+response channel_failure(const channel* ch, std::string not_opened = {});
+
 /// The message of a typed call of `f` (payload per docs/mesh.md; `req`'s
 /// headers and auth become metadata).
 channel_message message_of(const function_info& f, const sxtp::request& req, sx::value plain_payload);

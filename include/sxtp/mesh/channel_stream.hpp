@@ -44,7 +44,7 @@ public:
         while (!final_) {
             auto m = co_await ch_->next(deadline_);
             if (!m) {
-                final_ = ended_without_answer();
+                final_ = channel_failure(ch_.get());
                 break;
             }
             std::string problem;
@@ -105,15 +105,6 @@ public:
     }
 
 private:
-    response ended_without_answer() const {
-        const bool timed_out = ch_->error() == "timeout";
-        if (timed_out) return condition_response(status_code::error, make_condition(sxtp::conditions::deadline_exceeded{}, "deadline exceeded"));
-        condition c = make_condition(sxtp::conditions::connection_failed{ch_->error().empty() ? "the channel ended without an answer" : ch_->error()},
-                                     "the stream broke before its answer came");
-        c.retry = false;
-        return condition_response(status_code::unavailable, std::move(c));
-    }
-
     std::shared_ptr<channel> ch_;
     std::chrono::steady_clock::time_point deadline_{};
     std::optional<response> final_;
@@ -138,11 +129,7 @@ boost::asio::awaitable<channel_stream<E>> open_stream(channel_client& node, call
     }
     std::string why;
     auto ch = co_await node.open(&why);
-    if (!ch) {
-        condition c = make_condition(sxtp::conditions::connection_failed{why}, "could not send the request");
-        c.retry = true;
-        co_return channel_stream<E>(condition_response(status_code::unavailable, std::move(c)));
-    }
+    if (!ch) co_return channel_stream<E>(channel_failure(nullptr, why));
     ch->send(message_of(f, req, plain_payload_of<E>(params, body)));
     ch->end();
     co_return channel_stream<E>(std::move(ch), deadline);

@@ -138,6 +138,21 @@ inline channel_message message_of(const function_info& f, const sxtp::request& r
     return m;
 }
 
+inline response channel_failure(const channel* ch, std::string not_opened) {
+    if (ch && ch->error() == "timeout")
+        return condition_response(status_code::error, make_condition(sxtp::conditions::deadline_exceeded{}, "deadline exceeded"));
+    const bool sent = ch && ch->written();
+    std::string why = std::move(not_opened);
+    if (ch) {
+        if (ch->http_status() != 0 && ch->http_status() != 200) why = "the node answered the channel with HTTP status " + std::to_string(ch->http_status());
+        else why = ch->error().empty() ? "the channel ended without an answer" : ch->error();
+    }
+    condition c = make_condition(sxtp::conditions::connection_failed{std::move(why)},
+                                 sent ? "the connection broke before the answer came" : "could not send the request");
+    c.retry = !sent;
+    return condition_response(status_code::unavailable, std::move(c));
+}
+
 namespace detail {
 
 // mesh_client's caller of a Mesh-transport node: one channel per call.
@@ -162,20 +177,16 @@ public:
         } catch (const std::exception& e) {
             co_return condition_response(status_code::invalid, make_condition(sxtp::conditions::invalid_params{":payload", e.what()}, "the call has no JSON form"));
         }
-        if (needs_tls_) co_return failed("the node speaks h2 over TLS: set channel_client_options::tls", false);
+        if (needs_tls_) co_return channel_failure(nullptr, "the node speaks h2 over TLS: set channel_client_options::tls");
         std::string why;
         auto ch = co_await client_.open(&why);
-        if (!ch) co_return failed(why, false);
+        if (!ch) co_return channel_failure(nullptr, why);
         ch->send(m);
         ch->end();
         std::optional<channel_message> last;
         while (auto a = co_await ch->next(deadline)) last = std::move(a);
-        if (ch->error() == "timeout")
-            co_return condition_response(status_code::error, make_condition(sxtp::conditions::deadline_exceeded{}, "deadline exceeded"));
-        if (ch->http_status() != 0 && ch->http_status() != 200)
-            co_return failed("the node answered the channel with HTTP status " + std::to_string(ch->http_status()), true);
-        if (!ch->error().empty() || !last) co_return failed(ch->error().empty() ? "the channel ended without an answer" : ch->error(), ch->written());
-        co_return response_of(f, *last);
+        const bool answered = last && ch->error().empty() && (ch->http_status() == 0 || ch->http_status() == 200);
+        co_return answered ? response_of(f, *last) : channel_failure(ch.get());
     }
 
     void close() override { client_.close(); }
@@ -184,12 +195,6 @@ private:
     static channel_client_options plain_or_tls(channel_client_options o, bool tls) {
         if (!tls) o.tls = nullptr;  // an h2c node: no TLS even when a context is given
         return o;
-    }
-    static response failed(const std::string& why, bool sent) {
-        condition c = make_condition(sxtp::conditions::connection_failed{why},
-                                     sent ? "the connection broke before the answer came" : "could not send the request");
-        c.retry = !sent;
-        return condition_response(status_code::unavailable, std::move(c));
     }
     bool needs_tls_;
     channel_client client_;
